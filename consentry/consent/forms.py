@@ -1,0 +1,49 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from consentry.leaflets.models import Category
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class DecisionsForm(forms.Form):
+    """One yes/no per category of the active leaflet. A category left empty is not saved."""
+
+    def __init__(self, *args, categories: list[Category], initial_answers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = categories
+        for category in categories:
+            answer = (initial_answers or {}).get(category.number)
+            self.fields[f"category_{category.number}"] = forms.ChoiceField(
+                label=category.title,
+                choices=YES_NO,
+                widget=forms.RadioSelect,
+                required=False,
+                initial={True: "yes", False: "no"}.get(answer),
+            )
+
+    def decisions(self) -> dict[int, bool]:
+        return {
+            category.number: self.cleaned_data[f"category_{category.number}"] == "yes"
+            for category in self.categories
+            if self.cleaned_data.get(f"category_{category.number}")
+        }
+
+
+class PaperFormForm(DecisionsForm):
+    def __init__(self, *args, signers, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(user.pk), user.full_name or user.email) for user in signers]
+        self.fields["signed_by"] = forms.ChoiceField(label=_("Signed by"), choices=choices)
+        self.fields["note"] = forms.CharField(
+            label=_("How was consent obtained?"),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("For example: paper form signed at the parents' evening of 3 March."),
+        )
+
+
+class NeverFlagForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (seen only by the school leadership)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

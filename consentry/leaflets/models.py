@@ -1,0 +1,98 @@
+"""The school's privacy leaflet (bijsluiter) in versions, with its consent categories."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from consentry.schools.models import School
+
+
+def _in_language(nl: str, en: str) -> str:
+    return en if (get_language() or "nl").startswith("en") and en else nl
+
+
+class LeafletVersionQuerySet(models.QuerySet["LeafletVersion"]):
+    def active(self) -> "LeafletVersionQuerySet":
+        return self.filter(status=LeafletVersion.Status.ACTIVE)
+
+
+class LeafletVersion(models.Model):
+    """One version of a school's leaflet. At most one version of a school is active.
+
+    `answer_round` says which answers count: a material change starts a new round (everyone
+    must answer again; older answers stay in the history but no longer count), a minor edit
+    keeps the round, so answers carry over.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        ACTIVE = "active", _("active")
+        ARCHIVED = "archived", _("archived")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="leaflet_versions")
+    label = models.CharField(_("label"), max_length=100, help_text="versie 2023")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    answer_round = models.PositiveIntegerField(_("answer round"), default=0)
+    material_change = models.BooleanField(_("material change"), null=True, blank=True)
+    intro_nl = models.TextField(_("introduction (Dutch)"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LeafletVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("leaflet version")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"], condition=models.Q(status="active"), name="one_active_leaflet"
+            ),
+            models.UniqueConstraint(fields=["school", "label"], name="unique_leaflet_label"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school}: {self.label}"
+
+
+class Category(models.Model):
+    """A use of images and data that needs consent. Its number is stable across versions:
+    consent events refer to the number, so a reworded category keeps its answers."""
+
+    version = models.ForeignKey(LeafletVersion, on_delete=models.CASCADE, related_name="categories")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title_nl = models.CharField(_("title (Dutch)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    purpose_nl = models.TextField(_("purpose (Dutch)"))
+    purpose_en = models.TextField(_("purpose (English)"))
+    examples_nl = models.TextField(_("examples (Dutch)"), blank=True)
+    examples_en = models.TextField(_("examples (English)"), blank=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="unique_category_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    @property
+    def title(self) -> str:
+        return _in_language(self.title_nl, self.title_en)
+
+    @property
+    def purpose(self) -> str:
+        return _in_language(self.purpose_nl, self.purpose_en)
+
+    @property
+    def examples(self) -> str:
+        return _in_language(self.examples_nl, self.examples_en)
