@@ -36,7 +36,9 @@ DEMO_MODE = envbool("CONSENTRY_DEMO", "false")
 SECRET_KEY = os.environ.get("CONSENTRY_SECRET_KEY", "")
 if not SECRET_KEY:
     if not (DEBUG or DEMO_MODE or os.environ.get("CONSENTRY_TESTING")):
-        raise ImproperlyConfigured("Set CONSENTRY_SECRET_KEY (or CONSENTRY_DEMO=true for the demo).")
+        raise ImproperlyConfigured(
+            "Set CONSENTRY_SECRET_KEY (or CONSENTRY_DEMO=true for the demo)."
+        )
     SECRET_KEY = "consentry-insecure-development-key-not-for-production"
 
 ALLOWED_HOSTS = [h for h in os.environ.get("CONSENTRY_ALLOWED_HOSTS", "").split(",") if h] or [
@@ -145,7 +147,9 @@ SECURE_CSP = {
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("CONSENTRY_TASKS_BACKEND", "consentry.jobs.backend.DatabaseBackend"),
+        "BACKEND": os.environ.get(
+            "CONSENTRY_TASKS_BACKEND", "consentry.jobs.backend.DatabaseBackend"
+        ),
     }
 }
 # How long a worker may hold a job before another worker may take it over.

@@ -62,8 +62,12 @@ def make_leaflet(school: School, label: str = "versie 2023") -> LeafletVersion:
 def make_pupil(school: School, group: Group | None, number: str, given: str, **extra) -> Pupil:
     extra.setdefault("date_of_birth", date(2017, 5, 1))
     return Pupil.objects.create(
-        school=school, group=group, pupil_number=number, given_name=given,
-        family_name="Test", **extra,
+        school=school,
+        group=group,
+        pupil_number=number,
+        given_name=given,
+        family_name="Test",
+        **extra,
     )
 
 
@@ -88,7 +92,9 @@ def make_world() -> World:
     privacy_officer = make_user("privacy@board.nl", "Privacy officer")
     intern = make_user("intern@school.nl", "Intern")
     Role = StaffRole.Role
-    StaffRole.objects.create(user=teacher, board=board, school=school, role=Role.TEACHER).groups.add(group)
+    StaffRole.objects.create(
+        user=teacher, board=board, school=school, role=Role.TEACHER
+    ).groups.add(group)
     StaffRole.objects.create(
         user=other_teacher, board=board, school=school, role=Role.TEACHER
     ).groups.add(other_group)
@@ -108,10 +114,23 @@ def make_world() -> World:
     other_pupil = make_pupil(other_school, None, "1001", "Olaf")
 
     return World(
-        board=board, school=school, group=group, other_group=other_group, emma=emma,
-        noah=noah, leaflet=leaflet, parent=parent, other_parent=other_parent,
-        another_parent=another_parent, teacher=teacher, other_teacher=other_teacher,
-        leadership=leadership, privacy_officer=privacy_officer, intern=intern,
-        other_board=other_board, other_school=other_school,
-        other_leadership=other_leadership, other_pupil=other_pupil,
+        board=board,
+        school=school,
+        group=group,
+        other_group=other_group,
+        emma=emma,
+        noah=noah,
+        leaflet=leaflet,
+        parent=parent,
+        other_parent=other_parent,
+        another_parent=another_parent,
+        teacher=teacher,
+        other_teacher=other_teacher,
+        leadership=leadership,
+        privacy_officer=privacy_officer,
+        intern=intern,
+        other_board=other_board,
+        other_school=other_school,
+        other_leadership=other_leadership,
+        other_pupil=other_pupil,
     )

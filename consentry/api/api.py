@@ -105,9 +105,16 @@ def _verdict_out(verdict: consent.Verdict) -> VerdictOut:
     )
 
 
-def _pupils_out(pupils: QuerySet[Pupil]) -> list[PupilOut]:
+def _shows_never_flag(request: HttpRequest) -> bool:
+    """Staff and the school's systems see the never-photograph state; guardians do not."""
+    if getattr(request, "api_token", None) is not None:
+        return True
+    return access.is_staff_of_any_school(request.user)  # type: ignore[arg-type]
+
+
+def _pupils_out(request: HttpRequest, pupils: QuerySet[Pupil]) -> list[PupilOut]:
     pupils = pupils.order_by("family_name", "given_name", "id")
-    overview = consent.consent_overview(pupils)
+    overview = consent.consent_overview(pupils, apply_never_flag=_shows_never_flag(request))
     return [
         PupilOut(
             id=p.pk,
@@ -134,14 +141,14 @@ def list_groups(request):
 )
 def group_pupils(request, group_id: int):
     group = get_object_or_404(_visible_groups(request), pk=group_id)
-    return _pupils_out(_visible_pupils(request).filter(group=group).current())
+    return _pupils_out(request, _visible_pupils(request).filter(group=group, left_on__isnull=True))
 
 
 @api.get("/pupils/{pupil_id}", response={200: PupilOut, 404: Error}, summary="One pupil's consent")
 def pupil_detail(request, pupil_id: int):
     visible = _visible_pupils(request)
     get_object_or_404(visible, pk=pupil_id)
-    return _pupils_out(visible.filter(pk=pupil_id))[0]
+    return _pupils_out(request, visible.filter(pk=pupil_id))[0]
 
 
 @api.post(
@@ -189,4 +196,4 @@ def decide(request, pupil_id: int, payload: DecisionsIn):
         raise HttpError(403, str(error)) from None
     except consent.ConsentError as error:
         raise HttpError(400, str(error)) from None
-    return _pupils_out(Pupil.objects.filter(pk=pupil.pk))[0]
+    return _pupils_out(request, Pupil.objects.filter(pk=pupil.pk))[0]

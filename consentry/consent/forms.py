@@ -19,7 +19,7 @@ class DecisionsForm(forms.Form):
                 choices=YES_NO,
                 widget=forms.RadioSelect,
                 required=False,
-                initial={True: "yes", False: "no"}.get(answer),
+                initial=None if answer is None else ("yes" if answer else "no"),
             )
 
     def decisions(self) -> dict[int, bool]:
@@ -31,10 +31,9 @@ class DecisionsForm(forms.Form):
 
 
 class PaperFormForm(DecisionsForm):
-    def __init__(self, *args, signers, **kwargs):
+    def __init__(self, *args, signer_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(str(user.pk), user.full_name or user.email) for user in signers]
-        self.fields["signed_by"] = forms.ChoiceField(label=_("Signed by"), choices=choices)
+        self.fields["signed_by"] = forms.ChoiceField(label=_("Signed by"), choices=signer_choices)
         self.fields["note"] = forms.CharField(
             label=_("How was consent obtained?"),
             widget=forms.Textarea(attrs={"rows": 3}),

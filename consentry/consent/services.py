@@ -108,9 +108,12 @@ def _own_verdict(pupil_id: int, number: int, answer: bool | None) -> Verdict:
 
 
 def consent_overview(
-    pupils: QuerySet[Pupil], on: date | None = None
+    pupils: QuerySet[Pupil], on: date | None = None, *, apply_never_flag: bool = True
 ) -> dict[int, dict[int, Verdict]]:
     """Every pupil's state for every category of their school's active leaflet.
+
+    Guardians' own pages pass apply_never_flag=False: the safeguarding flag is the school's
+    business (it may stem from a custody dispute), so they see what the answers say.
 
     Six queries whatever the number of pupils: the pupils, the active leaflets, their
     categories, the guardians with authority, the consent events and the never flags.
@@ -169,7 +172,7 @@ def consent_overview(
         verdicts = {}
         for number in numbers:
             answers = latest.get((pupil_id, number), {})
-            if never.get(pupil_id):
+            if apply_never_flag and never.get(pupil_id):
                 verdict = Verdict(pupil_id, number, State.NEVER, "never_photograph")
             elif decides_self:
                 verdict = _own_verdict(pupil_id, number, answers.get(None))
@@ -375,9 +378,7 @@ def set_never_flag(staff: User, pupil: Pupil, *, active: bool, reason: str) -> N
     if not reason.strip():
         raise ConsentError(_("Give a reason."))
     if is_never_flagged(pupil) == active:
-        raise ConsentError(
-            _("The flag is already set.") if active else _("The flag is not set.")
-        )
+        raise ConsentError(_("The flag is already set.") if active else _("The flag is not set."))
     event = NeverFlagEvent.objects.create(
         pupil=pupil, active=active, reason=reason.strip(), actor=staff
     )

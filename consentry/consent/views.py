@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from consentry.accounts.models import User
 from consentry.schools import access
 from consentry.schools.models import Pupil
 
@@ -29,7 +30,7 @@ def children(request):
     pupils = Pupil.objects.filter(
         Q(guardianships__guardian=request.user) | Q(account=request.user)
     ).distinct()
-    overview = services.consent_overview(pupils)
+    overview = services.consent_overview(pupils, apply_never_flag=False)
     rows = [(pupil, list(overview.get(pupil.pk, {}).values())) for pupil in pupils]
     return render(request, "consent/children.html", {"rows": rows})
 
@@ -40,7 +41,10 @@ def pupil_consent(request, pupil_id: int):
     pupil = access.get_pupil_for_user(request.user, pupil_id)
     version = services.active_version(pupil.school)
     categories = list(version.categories.all())
-    verdicts = services.consent_overview(Pupil.objects.filter(pk=pupil.pk)).get(pupil.pk, {})
+    verdicts = services.consent_overview(
+        Pupil.objects.filter(pk=pupil.pk),
+        apply_never_flag=access.sees_as_staff(request.user, pupil),
+    ).get(pupil.pk, {})
     may_decide = _may_decide(request.user, pupil)
     own = services.own_answers(pupil, request.user) if may_decide else {}
     form = DecisionsForm(request.POST or None, categories=categories, initial_answers=own)
@@ -74,9 +78,11 @@ def pupil_consent(request, pupil_id: int):
 @login_required
 def pupil_history(request, pupil_id: int):
     pupil = access.get_pupil_for_user(request.user, pupil_id)
-    events = ConsentEvent.objects.filter(pupil=pupil).select_related(
-        "actor", "guardian", "leaflet_version"
-    ).order_by("-recorded_at", "-id")
+    events = (
+        ConsentEvent.objects.filter(pupil=pupil)
+        .select_related("actor", "guardian", "leaflet_version")
+        .order_by("-recorded_at", "-id")
+    )
     return render(request, "consent/history.html", {"pupil": pupil, "events": events})
 
 
@@ -92,23 +98,25 @@ def _pupil_led_by(user, pupil_id: int) -> Pupil:
 def paper_form(request, pupil_id: int):
     pupil = _pupil_led_by(request.user, pupil_id)
     version = services.active_version(pupil.school)
-    decides_self = pupil.decides_for_self(timezone.localdate())
-    signers = [] if decides_self else list(
-        pupil.guardians.filter(guardianships__has_parental_authority=True)
-    )
+    signers: dict[str, User | None]
+    if pupil.decides_for_self(timezone.localdate()):
+        signers = {"pupil": None}
+        choices = [("pupil", _("the pupil (16 or older)"))]
+    else:
+        guardians = pupil.guardians.filter(guardianships__has_parental_authority=True)
+        signers = {str(g.pk): g for g in guardians}
+        choices = [(key, str(g)) for key, g in signers.items()]
     form = PaperFormForm(
-        request.POST or None, categories=list(version.categories.all()), signers=signers
+        request.POST or None, categories=list(version.categories.all()), signer_choices=choices
     )
-    if decides_self:
-        form.fields["signed_by"].choices = [("pupil", _("the pupil (16 or older)"))]
     if request.method == "POST" and form.is_valid():
-        signer_id = form.cleaned_data["signed_by"]
-        signed_by = None if signer_id == "pupil" else next(
-            u for u in signers if str(u.pk) == signer_id
-        )
+        signed_by = signers[form.cleaned_data["signed_by"]]
         try:
             services.record_paper_form(
-                request.user, pupil, form.decisions(), signed_by=signed_by,
+                request.user,
+                pupil,
+                form.decisions(),
+                signed_by=signed_by,
                 note=form.cleaned_data["note"],
             )
         except services.ConsentError as error:

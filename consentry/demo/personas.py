@@ -11,7 +11,11 @@ PERSONAS = [
     ("separated_parent", _("Separated parent who refuses (Ilse Bakker)"), "ilse.bakker@example.nl"),
     ("teacher", _("Teacher of group Zonnebloem (Fatima el Amrani)"), "f.elamrani@deloofhut.nl"),
     ("leadership", _("School leadership (Joost van Dijk)"), "directie@deloofhut.nl"),
-    ("privacy_officer", _("Privacy officer of the board (Anouk Smit)"), "privacy@bestuur.example.nl"),
+    (
+        "privacy_officer",
+        _("Privacy officer of the board (Anouk Smit)"),
+        "privacy@bestuur.example.nl",
+    ),
     ("intern", _("Intern (Tim Jansen)"), "stagiair@deloofhut.nl"),
 ]
 

@@ -46,7 +46,7 @@ class DatabaseBackend(BaseTaskBackend):
 
 def to_task_result(job: Job) -> TaskResult:
     task = import_string(job.task_path)
-    result = TaskResult(
+    result: TaskResult = TaskResult(
         task=task,
         id=job.id,
         status=TaskResultStatus(job.status),

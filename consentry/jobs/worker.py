@@ -45,8 +45,13 @@ def claim_next(worker_id: str) -> Job | None:
             # Its last worker died mid-run on the final attempt: give up, visibly.
             job.status = Job.Status.FAILED
             job.finished_at = now
-            job.errors = [*job.errors, {"exception_class_path": "consentry.jobs.LeaseExpired",
-                                        "traceback": "The worker stopped before finishing."}]
+            job.errors = [
+                *job.errors,
+                {
+                    "exception_class_path": "consentry.jobs.LeaseExpired",
+                    "traceback": "The worker stopped before finishing.",
+                },
+            ]
             job.save()
             return claim_next(worker_id)
         job.status = Job.Status.RUNNING
@@ -112,7 +117,9 @@ def run_job(job: Job, worker_id: str) -> None:
         keeper.join()
 
 
-def work(*, once: bool = False, idle_sleep: float = 1.0, stop: threading.Event | None = None) -> int:
+def work(
+    *, once: bool = False, idle_sleep: float = 1.0, stop: threading.Event | None = None
+) -> int:
     """Run jobs until stopped (or, with once=True, until none is waiting). Returns the count."""
     worker_id = f"{get_random_string(12)}"
     stop = stop or threading.Event()

@@ -77,6 +77,11 @@ def new_draft(source: LeafletVersion, *, label: str, actor: User) -> LeafletVers
         category.pk = None
         category.version = draft
         category.save()
-    audit("leaflet.drafted", actor=actor, obj=draft, school_id=source.school_id,
-          data={"label": label, "source_version_id": source.pk})
+    audit(
+        "leaflet.drafted",
+        actor=actor,
+        obj=draft,
+        school_id=source.school_id,
+        data={"label": label, "source_version_id": source.pk},
+    )
     return draft

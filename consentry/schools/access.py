@@ -88,6 +88,13 @@ def get_school_overseen_by(user: User, school_id: int) -> School:
         raise Http404("No such school.") from None
 
 
+def sees_as_staff(user: User, pupil: Pupil) -> bool:
+    """Whether the user sees this pupil through a staff role (not as guardian or pupil)."""
+    return schools_overseen_by(user).filter(pk=pupil.school_id).exists() or (
+        pupil.group_id is not None and groups_visible_to(user).filter(pk=pupil.group_id).exists()
+    )
+
+
 def leads_school(user: User, school: School) -> bool:
     return schools_led_by(user).filter(pk=school.pk).exists()
 

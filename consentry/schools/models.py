@@ -127,14 +127,19 @@ class Pupil(models.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.given_name, self.family_name_prefix, self.family_name) if p)
+        return " ".join(
+            p for p in (self.given_name, self.family_name_prefix, self.family_name) if p
+        )
 
     def age_on(self, day: date) -> int:
         dob = self.date_of_birth
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
     def decides_for_self(self, day: date) -> bool:
-        """From 16 the pupil, not the guardians, gives or refuses consent (AVG art. 8, UAVG art. 5)."""
+        """From 16 the pupil, not the guardians, gives or refuses consent.
+
+        The age of digital consent in the Netherlands (GDPR art. 8, UAVG art. 5).
+        """
         return self.age_on(day) >= AGE_OF_OWN_CONSENT
 
 

@@ -54,9 +54,7 @@ def school_overview(request, school_id: int):
         elif states == {State.UNANSWERED}:
             unanswered.append(pupil)
     total = len(by_pupil)
-    rates = [
-        (c, total - counts[c.number][State.UNANSWERED], counts[c.number]) for c in categories
-    ]
+    rates = [(c, total - counts[c.number][State.UNANSWERED], counts[c.number]) for c in categories]
     show_reasons = access.leads_school(request.user, school)
     reasons = {}
     if show_reasons:

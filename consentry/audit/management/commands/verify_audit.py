@@ -4,7 +4,9 @@ from consentry.audit.services import verify_chain
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain; name the first entry changed, removed or reordered."
+    help = (
+        "Verify the audit trail's hash chain; name the first entry changed, removed or reordered."
+    )
 
     def handle(self, *args, **options):
         checked, problem = verify_chain()
