@@ -44,6 +44,14 @@ def _visible_pupils(request: HttpRequest) -> QuerySet[Pupil]:
     return access.pupils_visible_to(request.user)  # type: ignore[arg-type]
 
 
+def _checkable_pupils(request: HttpRequest) -> QuerySet[Pupil]:
+    """The check is for staff and the school's systems (it reveals the never flag)."""
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        return Pupil.objects.filter(school=token.school)
+    return access.pupils_seen_as_staff(request.user)  # type: ignore[arg-type]
+
+
 def _visible_groups(request: HttpRequest) -> QuerySet[Group]:
     token = getattr(request, "api_token", None)
     if token is not None:
@@ -105,16 +113,17 @@ def _verdict_out(verdict: consent.Verdict) -> VerdictOut:
     )
 
 
-def _shows_never_flag(request: HttpRequest) -> bool:
-    """Staff and the school's systems see the never-photograph state; guardians do not."""
+def _hidden_never_flags(request: HttpRequest, pupils: QuerySet[Pupil]) -> set[int]:
     if getattr(request, "api_token", None) is not None:
-        return True
-    return access.is_staff_of_any_school(request.user)  # type: ignore[arg-type]
+        return set()  # the school's own systems decide about images: they need the flag
+    return access.never_flag_hidden_for(request.user, pupils)  # type: ignore[arg-type]
 
 
 def _pupils_out(request: HttpRequest, pupils: QuerySet[Pupil]) -> list[PupilOut]:
     pupils = pupils.order_by("family_name", "given_name", "id")
-    overview = consent.consent_overview(pupils, apply_never_flag=_shows_never_flag(request))
+    overview = consent.consent_overview(
+        pupils, hide_never_flag_for=_hidden_never_flags(request, pupils)
+    )
     return [
         PupilOut(
             id=p.pk,
@@ -158,7 +167,7 @@ def pupil_detail(request, pupil_id: int):
 )
 def check(request, payload: CheckIn):
     ids = set(payload.pupil_ids)
-    pupils = _visible_pupils(request).filter(pk__in=ids)
+    pupils = _checkable_pupils(request).filter(pk__in=ids)
     found = dict(pupils.values_list("pk", "school_id"))
     missing = sorted(ids - found.keys())
     if missing:

@@ -13,7 +13,7 @@ Withdrawal is always possible: nothing here looks at deadlines.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -108,12 +108,16 @@ def _own_verdict(pupil_id: int, number: int, answer: bool | None) -> Verdict:
 
 
 def consent_overview(
-    pupils: QuerySet[Pupil], on: date | None = None, *, apply_never_flag: bool = True
+    pupils: QuerySet[Pupil],
+    on: date | None = None,
+    *,
+    hide_never_flag_for: Collection[int] = (),
 ) -> dict[int, dict[int, Verdict]]:
     """Every pupil's state for every category of their school's active leaflet.
 
-    Guardians' own pages pass apply_never_flag=False: the safeguarding flag is the school's
-    business (it may stem from a custody dispute), so they see what the answers say.
+    The never-photograph flag is the school's business (it may stem from a custody dispute):
+    a guardian's own view passes their children's ids in `hide_never_flag_for` and sees what
+    the answers say. Everything that decides about images applies the flag.
 
     Six queries whatever the number of pupils: the pupils, the active leaflets, their
     categories, the guardians with authority, the consent events and the never flags.
@@ -172,7 +176,7 @@ def consent_overview(
         verdicts = {}
         for number in numbers:
             answers = latest.get((pupil_id, number), {})
-            if apply_never_flag and never.get(pupil_id):
+            if never.get(pupil_id) and pupil_id not in hide_never_flag_for:
                 verdict = Verdict(pupil_id, number, State.NEVER, "never_photograph")
             elif decides_self:
                 verdict = _own_verdict(pupil_id, number, answers.get(None))

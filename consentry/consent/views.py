@@ -30,7 +30,9 @@ def children(request):
     pupils = Pupil.objects.filter(
         Q(guardianships__guardian=request.user) | Q(account=request.user)
     ).distinct()
-    overview = services.consent_overview(pupils, apply_never_flag=False)
+    overview = services.consent_overview(
+        pupils, hide_never_flag_for=access.never_flag_hidden_for(request.user, pupils)
+    )
     rows = [(pupil, list(overview.get(pupil.pk, {}).values())) for pupil in pupils]
     return render(request, "consent/children.html", {"rows": rows})
 
@@ -41,9 +43,9 @@ def pupil_consent(request, pupil_id: int):
     pupil = access.get_pupil_for_user(request.user, pupil_id)
     version = services.active_version(pupil.school)
     categories = list(version.categories.all())
+    one = Pupil.objects.filter(pk=pupil.pk)
     verdicts = services.consent_overview(
-        Pupil.objects.filter(pk=pupil.pk),
-        apply_never_flag=access.sees_as_staff(request.user, pupil),
+        one, hide_never_flag_for=access.never_flag_hidden_for(request.user, one)
     ).get(pupil.pk, {})
     may_decide = _may_decide(request.user, pupil)
     own = services.own_answers(pupil, request.user) if may_decide else {}

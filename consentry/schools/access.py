@@ -88,11 +88,23 @@ def get_school_overseen_by(user: User, school_id: int) -> School:
         raise Http404("No such school.") from None
 
 
-def sees_as_staff(user: User, pupil: Pupil) -> bool:
-    """Whether the user sees this pupil through a staff role (not as guardian or pupil)."""
-    return schools_overseen_by(user).filter(pk=pupil.school_id).exists() or (
-        pupil.group_id is not None and groups_visible_to(user).filter(pk=pupil.group_id).exists()
-    )
+def pupils_seen_as_staff(user: User) -> QuerySet[Pupil]:
+    """Pupils the user sees through a staff role, not as their guardian or as the pupil."""
+    if not user.is_authenticated:
+        return Pupil.objects.none()
+    return Pupil.objects.filter(
+        Q(group__in=groups_visible_to(user)) | Q(school__in=schools_overseen_by(user))
+    ).distinct()
+
+
+def never_flag_hidden_for(user: User, pupils: QuerySet[Pupil]) -> set[int]:
+    """Ids of the pupils whose never-photograph flag this user must not see.
+
+    The flag is the school's business (it may stem from a custody dispute): guardians and
+    pupils see what the answers say; staff who see the pupil through their role see the flag.
+    """
+    staff_view = pupils_seen_as_staff(user).filter(pk__in=pupils.values("pk"))
+    return set(pupils.values_list("pk", flat=True)) - set(staff_view.values_list("pk", flat=True))
 
 
 def leads_school(user: User, school: School) -> bool:

@@ -1,0 +1,196 @@
+"""`consentry demo`: the whole demo in one command (what `make demo` runs).
+
+Prepares the database (migrate, then the demo seed), then runs the web server and the
+background worker side by side until Ctrl-C. Both are child processes: the web server is
+Django's runserver with --insecure, because DEBUG is off and the static files must still be
+served; the worker is `consentry worker`. When one of them stops on its own, the other is
+stopped too and the command fails, so a half-working demo never sits there unnoticed.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from consentry.demo.personas import PERSONA_EMAILS
+
+# How long the web server may take to start listening, and the children to stop.
+START_SECONDS = 30
+STOP_SECONDS = 10
+
+
+class _Stop(Exception):
+    """Raised by our signal handler: someone asked the demo to stop (SIGTERM, SIGHUP)."""
+
+
+def _raise_stop(signum, frame):
+    raise _Stop
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, make a child get SIGTERM when this process dies, even by `kill -9`,
+    so no orphaned server keeps the port. Elsewhere, the normal shutdown must do."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    def preexec() -> None:
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return preexec
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the demo: prepare the demo database, then run the web server and the worker "
+        "until Ctrl-C. Only in demo mode (CONSENTRY_DEMO=true; `make demo` sets it)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="Web server port (8000).")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Run only the web server, no worker."
+        )
+
+    def handle(self, *args, port: int, no_worker: bool, **options):
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "The demo runs only in demo mode, which offers sign-in without a password. "
+                "Set CONSENTRY_DEMO=true (`make demo` does), and never on real data."
+            )
+        self._check_port_free(port)
+        try:
+            self._prepare_database()
+        except KeyboardInterrupt:
+            raise SystemExit(130) from None
+        self._run(port, with_worker=not no_worker)
+
+    def _check_port_free(self, port: int) -> None:
+        # runserver would fail too, but only after migrate and seed; and a port held by
+        # an old demo would answer our readiness check and fool us.
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                raise CommandError(
+                    f"Port {port} on 127.0.0.1 is in use (another demo still running?). "
+                    "Stop it, or choose another port: make demo DEMO_ARGS='--port 8001'."
+                ) from None
+
+    def _prepare_database(self) -> None:
+        if connection.vendor == "sqlite":
+            # SQLite creates the file, not the directory (var/ is not in the repository).
+            settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+            where = str(settings.DATABASES["default"]["NAME"])
+        else:
+            where = f"{connection.vendor} database {settings.DATABASES['default']['NAME']!r}"
+        self.stdout.write(f"Preparing the demo database ({where}) ...")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("seed_demo")
+
+    def _run(self, port: int, *, with_worker: bool) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+            "CONSENTRY_DEMO": "true",
+            "PYTHONUNBUFFERED": "1",  # so their output shows up as it happens
+        }
+        cli = [sys.executable, "-m", "consentry.cli"]
+        commands = {
+            "web server": [*cli, "runserver", f"127.0.0.1:{port}", "--insecure", "--noreload"],
+        }
+        if with_worker:
+            commands["worker"] = [*cli, "worker"]
+
+        signal.signal(signal.SIGTERM, _raise_stop)
+        signal.signal(signal.SIGHUP, _raise_stop)
+        children: dict[str, subprocess.Popen] = {}
+        failure = None
+        try:
+            for name, command in commands.items():
+                children[name] = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent())
+            failure = self._wait_until_listening(children["web server"], port)
+            if failure is None:
+                self._print_welcome(port, with_worker)
+                failure = self._watch(children)
+        except (KeyboardInterrupt, _Stop):
+            self.stdout.write("\nStopping the demo ...")
+        finally:
+            self._stop_all(children)
+        if failure:
+            raise CommandError(f"{failure}; the demo has stopped.")
+        self.stdout.write("The demo has stopped.")
+
+    def _wait_until_listening(self, server: subprocess.Popen, port: int) -> str | None:
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                return f"The web server stopped at start (exit status {server.returncode})"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return None
+            except OSError:
+                time.sleep(0.2)
+        return f"The web server did not start listening on port {port} within {START_SECONDS}s"
+
+    def _watch(self, children: dict[str, subprocess.Popen]) -> str | None:
+        """Wait until a child stops; anything stopping on its own is a failure."""
+        while True:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    return f"The {name} stopped unexpectedly (exit status {child.returncode})"
+            time.sleep(0.5)
+
+    def _stop_all(self, children: dict[str, subprocess.Popen]) -> None:
+        # A second Ctrl-C while we wait must not leave children behind half-stopped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        alive = [child for child in children.values() if child.poll() is None]
+        for child in alive:
+            # The worker finishes its current job on SIGTERM; runserver just stops.
+            child.terminate()
+        deadline = time.monotonic() + STOP_SECONDS
+        for child in alive:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()  # an unfinished job is taken over when its lease runs out
+                child.wait()
+
+    def _print_welcome(self, port: int, with_worker: bool) -> None:
+        url = f"http://127.0.0.1:{port}/login/"
+        line = "=" * 72
+        worker = (
+            "running (mail, reminders, face detection)"
+            if with_worker
+            else "not running (--no-worker): background jobs wait"
+        )
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    line,
+                    self.style.SUCCESS("  The Consentry demo is running."),
+                    "",
+                    f"  Go to:    {url}",
+                    "  Sign in:  click a persona button (parent, teacher, leadership, ...):",
+                    "            one click, no password.",
+                    "            Staff can also sign in with their e-mail address and the",
+                    f'            password "demo", e.g. {PERSONA_EMAILS["leadership"]}.',
+                    f"  Worker:   {worker}",
+                    "  Stop:     Ctrl-C",
+                    line,
+                    "",
+                ]
+            )
+        )
