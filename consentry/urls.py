@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from consentry.api.api import api
+from consentry.audit import views as audit
 from consentry.consent import views as consent
 from consentry.demo import views as demo
 from consentry.leaflets import views as leaflets
@@ -22,6 +23,7 @@ urlpatterns = [
     path("groups/", schools.group_list, name="group_list"),
     path("groups/<int:group_id>/", schools.group_matrix, name="group_matrix"),
     path("schools/<int:school_id>/", schools.school_overview, name="school_overview"),
+    path("schools/<int:school_id>/audit/", audit.school_trail, name="audit_trail"),
     path("schools/<int:school_id>/leaflet/", leaflets.leaflet, name="leaflet"),
     path("schools/<int:school_id>/leaflet/versions/", leaflets.versions, name="leaflet_versions"),
     path("leaflet-versions/<int:version_id>/publish/", leaflets.publish, name="publish_leaflet"),

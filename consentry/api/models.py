@@ -4,10 +4,11 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consentry.audit.services import record as audit
 from consentry.schools.models import School
 
 TOKEN_PREFIX = "cst_"
@@ -48,8 +49,17 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, school: School, name: str, created_by=None) -> tuple["ApiToken", str]:
+        """Make a token; a new way into the school's data is itself an audited action."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = cls.objects.create(
-            school=school, name=name, token_hash=hash_token(token), created_by=created_by
-        )
+        with transaction.atomic():
+            row = cls.objects.create(
+                school=school, name=name, token_hash=hash_token(token), created_by=created_by
+            )
+            audit(
+                "api_token.issued",
+                actor=created_by or "command line",
+                obj=row,
+                school_id=school.pk,
+                data={"name": name},
+            )
         return row, token

@@ -16,7 +16,7 @@ _CHAIN_LOCK_KEY = 7_341_201
 def record(
     action: str,
     *,
-    actor=None,
+    actor=None,  # a User, or a label such as "system" or "command line"
     obj: models.Model | None = None,
     school_id: int | None = None,
     data: dict[str, Any] | None = None,
@@ -35,7 +35,7 @@ def record(
         entry = AuditEntry(
             sequence=(last.sequence + 1) if last else 1,
             recorded_at=timezone.now().astimezone(UTC),
-            actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+            actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
             actor_label=_actor_label(actor),
             school_id=school_id,
             action=action,

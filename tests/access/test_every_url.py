@@ -87,6 +87,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("group_list", "GET"):       everyone(200, anonymous=LOGIN),  # only the visible groups
     ("group_matrix", "GET"):     row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
     ("school_overview", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("audit_trail", "GET"):      row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
     ("leaflet", "GET"):          everyone(200),  # the active leaflet is public
     ("leaflet_versions", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
     ("publish_leaflet", "GET"):  everyone(405, anonymous=LOGIN),

@@ -251,3 +251,16 @@ def test_never_flag_reason_on_the_flag_page_for_the_leadership_only(flagged):
         status, html = _page(getattr(world, persona), "never_flag", pupil_id=world.emma.pk)
         assert status in (403, 404), persona
         assert SECRET_REASON not in html, persona
+
+
+def test_audit_trail_page_shows_the_schools_entries_and_verifies_the_chain(world, client):
+    from consentry.consent import services as consent
+
+    consent.decide(world.parent, world.emma, {4: False})
+    client.force_login(world.leadership)
+    page = client.get(f"/schools/{world.school.pk}/audit/?verify=1").content.decode()
+    assert "consent.recorded" in page
+    assert "leaflet.published" in page
+    assert "state-never" not in page
+    client.force_login(world.other_leadership)
+    assert client.get(f"/schools/{world.school.pk}/audit/").status_code == 404
