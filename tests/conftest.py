@@ -29,8 +29,9 @@ def audit_flushable(transactional_db):
 
 
 @pytest.fixture(autouse=True)
-def _triggers_on():
+def _triggers_on(django_db_blocker):
+    """Undo audit_flushable's switch on a reused connection: every test starts protected."""
     if connection.vendor == "postgresql" and connection.connection is not None:
-        with connection.cursor() as cursor:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = origin")
     yield

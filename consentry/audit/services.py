@@ -69,8 +69,12 @@ class ChainProblem:
         return f"entry #{self.sequence} was {self.kind}: {self.detail}"
 
 
-def verify_chain() -> tuple[int, ChainProblem | None]:
+def verify_chain(anchor: tuple[int, str] | None = None) -> tuple[int, ChainProblem | None]:
     """Walk the chain in order; return how many entries were checked and the first problem.
+
+    A chain cannot see by itself that its newest entries were cut off. An `anchor` (sequence
+    and hash of an entry, noted outside Consentry at an earlier check) closes that gap: the
+    anchored entry must still be there, unchanged.
 
     A stored hash that does not match the entry's fields means the entry was changed. A gap
     in the sequence means entries were removed. A previous-hash that does not match the entry
@@ -99,7 +103,19 @@ def verify_chain() -> tuple[int, ChainProblem | None]:
                 "reordered",
                 "it does not follow the entry before it (reordered, or an entry was replaced)",
             )
+        if anchor is not None and entry.sequence == anchor[0] and entry.entry_hash != anchor[1]:
+            return checked, ChainProblem(entry.sequence, "changed", "it differs from the anchor")
         previous_hash = entry.entry_hash
         expected_sequence += 1
         checked += 1
+    if anchor is not None and anchor[0] >= expected_sequence:
+        return checked, ChainProblem(
+            expected_sequence,
+            "removed",
+            f"the chain ends at #{expected_sequence - 1} but the anchor is #{anchor[0]}",
+        )
     return checked, None
+
+
+def chain_head() -> AuditEntry | None:
+    return AuditEntry.objects.order_by("-sequence").first()

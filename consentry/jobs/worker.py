@@ -25,6 +25,10 @@ from .models import Job
 logger = logging.getLogger(__name__)
 
 
+class LeaseExpired(Exception):
+    """Recorded on a job whose worker stopped (died) during its last allowed attempt."""
+
+
 def lease_length() -> timedelta:
     return timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
@@ -48,7 +52,7 @@ def claim_next(worker_id: str) -> Job | None:
             job.errors = [
                 *job.errors,
                 {
-                    "exception_class_path": "consentry.jobs.LeaseExpired",
+                    "exception_class_path": f"{__name__}.LeaseExpired",
                     "traceback": "The worker stopped before finishing.",
                 },
             ]
