@@ -28,11 +28,17 @@ STOP_SECONDS = 10
 
 
 class _Stop(Exception):
-    """Raised by our signal handler: someone asked the demo to stop (SIGTERM, SIGHUP)."""
+    """Raised by our signal handler: someone asked the demo to stop (Ctrl-C, SIGTERM...)."""
 
 
 def _raise_stop(signum, frame):
     raise _Stop
+
+
+def _how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit status {returncode}"
 
 
 def _die_with_parent() -> Callable[[], None] | None:
@@ -55,6 +61,10 @@ class Command(BaseCommand):
         "until Ctrl-C. Only in demo mode (CONSENTRY_DEMO=true; `make demo` sets it)."
     )
 
+    # Django's checks open the database, and SQLite cannot open a file in a directory that
+    # does not exist yet (var/ on a fresh clone): we run them ourselves, once it does.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000, help="Web server port (8000).")
         parser.add_argument(
@@ -68,6 +78,10 @@ class Command(BaseCommand):
                 "Set CONSENTRY_DEMO=true (`make demo` does), and never on real data."
             )
         self._check_port_free(port)
+        if connection.vendor == "sqlite":
+            # SQLite creates the file, not the directory (var/ is not in the repository).
+            settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        self.check()
         try:
             self._prepare_database()
         except KeyboardInterrupt:
@@ -89,8 +103,6 @@ class Command(BaseCommand):
 
     def _prepare_database(self) -> None:
         if connection.vendor == "sqlite":
-            # SQLite creates the file, not the directory (var/ is not in the repository).
-            settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
             where = str(settings.DATABASES["default"]["NAME"])
         else:
             where = f"{connection.vendor} database {settings.DATABASES['default']['NAME']!r}"
@@ -112,8 +124,10 @@ class Command(BaseCommand):
         if with_worker:
             commands["worker"] = [*cli, "worker"]
 
-        signal.signal(signal.SIGTERM, _raise_stop)
-        signal.signal(signal.SIGHUP, _raise_stop)
+        # SIGINT too, explicitly: a shell that starts us in the background makes us ignore
+        # it, while the worker still obeys it; we must not then mistake its exit for a crash.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _raise_stop)
         children: dict[str, subprocess.Popen] = {}
         failure = None
         try:
@@ -123,7 +137,7 @@ class Command(BaseCommand):
             if failure is None:
                 self._print_welcome(port, with_worker)
                 failure = self._watch(children)
-        except (KeyboardInterrupt, _Stop):
+        except _Stop:
             self.stdout.write("\nStopping the demo ...")
         finally:
             self._stop_all(children)
@@ -135,7 +149,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                return f"The web server stopped at start (exit status {server.returncode})"
+                return f"The web server stopped at start ({_how_it_ended(server.returncode)})"
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 return None
@@ -148,7 +162,7 @@ class Command(BaseCommand):
         while True:
             for name, child in children.items():
                 if child.poll() is not None:
-                    return f"The {name} stopped unexpectedly (exit status {child.returncode})"
+                    return f"The {name} stopped unexpectedly ({_how_it_ended(child.returncode)})"
             time.sleep(0.5)
 
     def _stop_all(self, children: dict[str, subprocess.Popen]) -> None:
