@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "consentry.consent",
     "consentry.audit",
     "consentry.jobs",
+    "consentry.roster",
     "consentry.api",
     "consentry.web",
     "consentry.demo",
@@ -105,6 +106,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     # IMMEDIATE transactions serialise writers, so the audit chain and concurrent
     # consent saves never interleave; the timeout lets a second writer wait its turn.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
@@ -157,6 +159,26 @@ JOB_LEASE_SECONDS = envint("CONSENTRY_JOB_LEASE_SECONDS", 300)
 JOB_MAX_ATTEMPTS = envint("CONSENTRY_JOB_MAX_ATTEMPTS", 5)
 
 DEFAULT_FROM_EMAIL = os.environ.get("CONSENTRY_FROM_EMAIL", "Consentry <noreply@consentry.local>")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("CONSENTRY_SMTP_HOST", "localhost"),
+            "port": envint("CONSENTRY_SMTP_PORT", 25),
+            "username": os.environ.get("CONSENTRY_SMTP_USER", ""),
+            "password": os.environ.get("CONSENTRY_SMTP_PASSWORD", ""),
+            "use_tls": envbool("CONSENTRY_SMTP_STARTTLS", "false"),
+            "timeout": 20,
+        },
+    }
+}
+if DEMO_MODE:  # the demo has no mail server: mail is written to files in var/outbox/
+    MAILERS["default"] = {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+    }
+# Links in outgoing mail (invitations) point here.
+CONSENTRY_BASE_URL = os.environ.get("CONSENTRY_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -28,4 +28,5 @@ urlpatterns = [
     path("schools/<int:school_id>/leaflet/versions/", leaflets.versions, name="leaflet_versions"),
     path("leaflet-versions/<int:version_id>/publish/", leaflets.publish, name="publish_leaflet"),
     path("api/v1/", api.urls),
+    path("roster/", include("consentry.roster.urls")),
 ]

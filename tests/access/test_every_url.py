@@ -29,6 +29,7 @@ from consentry.api.api import api
 from consentry.audit.models import AuditEntry
 from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.leaflets.models import LeafletVersion
+from consentry.roster.models import RosterImport
 from tests.world import World, make_leaflet
 
 PERSONAS = (
@@ -88,6 +89,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("group_matrix", "GET"):     row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
     ("school_overview", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
     ("audit_trail", "GET"):      row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("roster_upload", "GET"):    row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("roster_upload", "POST"):   row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("roster_preview", "GET"):   row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("roster_preview", "POST"):  row(404, 404, 404, 404, 404, 403, 404, 404, 404, LOGIN),
+    ("roster_guardians", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("roster_guardians_template", "GET"): everyone(200, anonymous=LOGIN),
     ("leaflet", "GET"):          everyone(200),  # the active leaflet is public
     ("leaflet_versions", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
     ("publish_leaflet", "GET"):  everyone(405, anonymous=LOGIN),
@@ -122,6 +129,14 @@ def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
         "group_id": world.group.pk,
         "school_id": world.school.pk,
         "version_id": draft.pk,
+        "import_id": RosterImport.objects.create(
+            school=world.school,
+            kind="edex",
+            status="pending",
+            filename="x.xml",
+            sha256="0" * 64,
+            created_by=world.leadership,
+        ).pk,
     }
 
 

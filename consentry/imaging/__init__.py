@@ -1,0 +1,32 @@
+"""The pure image engine: decode safely, find faces, anonymise them, encode without metadata.
+
+It knows nothing of Django (no Django import anywhere in this package), so it can be used
+by the web app, background tasks, the `consentry blur` command and the benchmark alike.
+"""
+
+from consentry.imaging.anonymise import MODES, Mode, anonymise
+from consentry.imaging.decode import DecodedImage, Limits, decode_image
+from consentry.imaging.detect import Detector, Face, default_detector
+from consentry.imaging.encode import encode_jpeg, fit_within
+from consentry.imaging.errors import ImageRejected
+from consentry.imaging.pipeline import BlurredPhoto, blur_photo, find_faces, load, render
+
+__all__ = [
+    "MODES",
+    "BlurredPhoto",
+    "DecodedImage",
+    "Detector",
+    "Face",
+    "ImageRejected",
+    "Limits",
+    "Mode",
+    "anonymise",
+    "blur_photo",
+    "decode_image",
+    "default_detector",
+    "encode_jpeg",
+    "find_faces",
+    "fit_within",
+    "load",
+    "render",
+]
