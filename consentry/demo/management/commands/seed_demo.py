@@ -424,7 +424,7 @@ def summary(school: School) -> Iterator[str]:
     yield f"Sign in at {LOGIN_URL} (one-click persona buttons when CONSENTRY_DEMO=true):"
     for key, label, email in PERSONAS:
         yield f"  {key:<17} {email:<28} {label}"
-    yield f'Staff password: "{STAFF_PASSWORD}". Guardians sign in with a code by email.'
+    yield f'Staff password: "{STAFF_PASSWORD}". Guardians: use the persona buttons.'
 
 
 def count_pupils(overview: Overview, state: consent.State) -> int:
