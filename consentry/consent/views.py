@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from consentry.accounts.models import User
@@ -61,7 +62,8 @@ def pupil_consent(request, pupil_id: int):
             else:
                 messages.success(
                     request,
-                    _("Saved: %(count)s change(s).") % {"count": len(changed)}
+                    ngettext("Saved: %(count)s change.", "Saved: %(count)s changes.", len(changed))
+                    % {"count": len(changed)}
                     if changed
                     else _("Saved: nothing changed."),
                 )
