@@ -18,10 +18,6 @@ from .models import Group, Pupil, School, StaffRole
 Role = StaffRole.Role
 
 
-def _roles(user: User, *roles: str) -> QuerySet[StaffRole]:
-    return StaffRole.objects.filter(user=user, role__in=roles)
-
-
 def schools_led_by(user: User) -> QuerySet[School]:
     """Schools where the user is in the leadership: the only place never-flag reasons show."""
     if not user.is_authenticated:
@@ -113,7 +109,3 @@ def leads_school(user: User, school: School) -> bool:
 
 def is_guardian_with_authority(user: User, pupil: Pupil) -> bool:
     return pupil.guardianships.filter(guardian=user, has_parental_authority=True).exists()
-
-
-def is_staff_of_any_school(user: User) -> bool:
-    return user.is_authenticated and _roles(user, *Role.values).exists()
