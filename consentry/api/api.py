@@ -150,7 +150,8 @@ def list_groups(request):
 )
 def group_pupils(request, group_id: int):
     group = get_object_or_404(_visible_groups(request), pk=group_id)
-    return _pupils_out(request, _visible_pupils(request).filter(group=group, left_on__isnull=True))
+    pupils = Pupil.objects.current().members_of(group).filter(pk__in=_visible_pupils(request))
+    return _pupils_out(request, pupils)
 
 
 @api.get("/pupils/{pupil_id}", response={200: PupilOut, 404: Error}, summary="One pupil's consent")

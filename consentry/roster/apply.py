@@ -32,6 +32,7 @@ def apply_plan(plan: Plan) -> None:
     for school_plan in plan.schools:
         _groups(school_plan)
         _pupils(school_plan)
+        _extra_groups(school_plan)
         _teachers(school_plan)
         _guardians(school_plan)
         SourceLink.objects.bulk_create(school_plan.new_links, batch_size=BATCH)
@@ -70,6 +71,18 @@ def _pupils(plan: SchoolPlan) -> None:
     _update(Pupil, changes)
     _update(Pupil, [(pupil, {"left_on": day}) for pupil, day in plan.leaving.values()])
     Pupil.objects.bulk_create(plan.new_pupils, batch_size=BATCH)
+
+
+def _extra_groups(plan: SchoolPlan) -> None:
+    """Pupils' memberships of composed groups."""
+    through = Pupil.extra_groups.through
+    removals: dict[int, list[int]] = defaultdict(list)
+    for pupil, group in plan.extra_removals:
+        removals[pupil.pk].append(group.pk)
+    for pupil_id, group_ids in removals.items():
+        through.objects.filter(pupil_id=pupil_id, group_id__in=group_ids).delete()
+    rows = [through(pupil_id=pupil.pk, group_id=group.pk) for pupil, group in plan.extra_adds]
+    through.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
 
 
 def _teachers(plan: SchoolPlan) -> None:

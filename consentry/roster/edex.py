@@ -108,7 +108,7 @@ def parse_edex(data: bytes, filename: str, *, today: date) -> Roster:
         return roster
     roster.schools.append(school)
     groups, composed = _groups(reader, root, school)
-    school.groups = list(groups.values())
+    school.groups = [*groups.values(), *composed.values()]
     school.pupils = _pupils(reader, root, school, groups, composed)
     school.teachers = _teachers(reader, root, groups, composed)
     school.teachers_complete = root.find("leerkrachten") is not None
@@ -173,11 +173,13 @@ def _created_at(reader: _Reader, node: Node):
         return None
 
 
-def _groups(reader: _Reader, root: Node, school: SchoolIn) -> tuple[dict[str, GroupIn], set[str]]:
-    """Stamgroepen by key, and the keys of composed groups (checked, not stored)."""
+def _groups(
+    reader: _Reader, root: Node, school: SchoolIn
+) -> tuple[dict[str, GroupIn], dict[str, GroupIn]]:
+    """Stamgroepen by key, and composed groups (samengestelde groepen) by key."""
     roster = reader.roster
     groups: dict[str, GroupIn] = {}
-    composed: set[str] = set()
+    composed: dict[str, GroupIn] = {}
     container = root.find("groepen")
     if container is None:
         return groups, composed
@@ -196,7 +198,11 @@ def _groups(reader: _Reader, root: Node, school: SchoolIn) -> tuple[dict[str, Gr
         if not name:
             roster.error(_("the group has no name"), reader.loc(node, reader.where(node, "naam")))
         if node.tag == "samengestelde_groep":
-            composed.add(key)
+            if len(name) > 100:
+                roster.error(
+                    _("the group name is longer than 100 characters"), reader.loc(node), name
+                )
+            composed[key] = GroupIn(key, name, school.school_year, reader.loc(node), composed=True)
             continue
         code = node.child_text("jaargroep")
         if code not in YEAR_CODES:
@@ -216,15 +222,6 @@ def _groups(reader: _Reader, root: Node, school: SchoolIn) -> tuple[dict[str, Gr
         if len(name) > 100:
             roster.error(_("the group name is longer than 100 characters"), reader.loc(node), name)
         groups[key] = GroupIn(key, name, school.school_year, reader.loc(node), code)
-    if composed:
-        roster.warn(
-            _(
-                "%(count)d composed groups were read and checked but are not stored: Consentry "
-                "keeps only stamgroepen"
-            )
-            % {"count": len(composed)},
-            reader.loc(container, "<groepen>"),
-        )
     return groups, composed
 
 
@@ -252,7 +249,11 @@ def _name_parts(reader: _Reader, node: Node) -> tuple[str, str, str] | None:
 
 
 def _pupils(
-    reader: _Reader, root: Node, school: SchoolIn, groups: dict[str, GroupIn], composed: set[str]
+    reader: _Reader,
+    root: Node,
+    school: SchoolIn,
+    groups: dict[str, GroupIn],
+    composed: dict[str, GroupIn],
 ) -> list[PupilIn]:
     roster = reader.roster
     container = root.find("leerlingen")
@@ -274,7 +275,11 @@ def _pupils(
 
 
 def _pupil(
-    reader: _Reader, node: Node, groups: dict[str, GroupIn], composed: set[str], reference: date
+    reader: _Reader,
+    node: Node,
+    groups: dict[str, GroupIn],
+    composed: dict[str, GroupIn],
+    reference: date,
 ) -> PupilIn | None:
     roster = reader.roster
     key = node.key()
@@ -299,7 +304,7 @@ def _pupil(
         )
         return None
     names = _name_parts(reader, node)
-    group_key = _group_link(reader, node, groups, composed)
+    group_key, extra_keys = _group_link(reader, node, groups, composed)
     code = node.child_text("jaargroep")
     if code and code not in YEAR_CODES:
         roster.error(
@@ -326,6 +331,7 @@ def _pupil(
         year_level=year_level(code) if code in YEAR_CODES else None,
         year_level_known=True,
         group_key=group_key,
+        extra_group_keys=extra_keys,
         entered_on=entered,
         left_on=left,
         has_left=(left is not None and left <= reference) or code == "H",
@@ -333,11 +339,12 @@ def _pupil(
 
 
 def _group_link(
-    reader: _Reader, node: Node, groups: dict[str, GroupIn], composed: set[str]
-) -> str | None:
-    """The pupil's stamgroep key; links to composed groups are only checked (not stored)."""
+    reader: _Reader, node: Node, groups: dict[str, GroupIn], composed: dict[str, GroupIn]
+) -> tuple[str | None, list[str]]:
+    """The pupil's stamgroep key, and the keys of their composed groups."""
     link = node.find("groep")
     extras = node.find("samengestelde_groepen")
+    extra_keys: list[str] = []
     for extra in extras.children if extras is not None else []:
         if extra.key() not in composed:
             reader.roster.error(
@@ -345,20 +352,22 @@ def _group_link(
                 reader.loc(extra, reader.where(node, "samengestelde_groep")),
                 extra.key(),
             )
+        elif extra.key() not in extra_keys:
+            extra_keys.append(extra.key())
     if link is None:
-        return None
+        return None, extra_keys
     if link.key() not in groups:
         reader.roster.error(
             _("link to a group that is not in the file"),
             reader.loc(link, reader.where(node, "groep")),
             link.key(),
         )
-        return None
-    return link.key()
+        return None, extra_keys
+    return link.key(), extra_keys
 
 
 def _teachers(
-    reader: _Reader, root: Node, groups: dict[str, GroupIn], composed: set[str]
+    reader: _Reader, root: Node, groups: dict[str, GroupIn], composed: dict[str, GroupIn]
 ) -> list[TeacherIn]:
     roster = reader.roster
     container = root.find("leerkrachten")
@@ -397,15 +406,16 @@ def _teachers(
 
 
 def _teacher_links(
-    reader: _Reader, node: Node, groups: dict[str, GroupIn], composed: set[str]
+    reader: _Reader, node: Node, groups: dict[str, GroupIn], composed: dict[str, GroupIn]
 ) -> tuple[list[str], set[str]]:
-    """The teacher's stamgroepen, and every role code given (as a proposal, never a right)."""
+    """The teacher's groups (stamgroepen and composed groups), and every role code given (as a
+    proposal, never a right)."""
     roles = {r.text for r in node.findall("rol") if r.text}
     links: list[str] = []
     container = node.find("groepen")
     for link in container.children if container is not None else []:
         key = link.key()
-        known = groups if link.tag == "groep" else composed
+        known: dict[str, GroupIn] = groups if link.tag == "groep" else composed
         if link.tag not in ("groep", "samengestelde_groep"):
             continue
         if key not in known:
@@ -416,6 +426,6 @@ def _teacher_links(
             )
             continue
         roles |= {r.text for r in link.findall("rol") if r.text}
-        if link.tag == "groep":
+        if key not in links:
             links.append(key)
     return links, roles

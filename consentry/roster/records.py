@@ -62,6 +62,7 @@ class GroupIn:
     school_year: str
     loc: Loc
     year_code: str = ""
+    composed: bool = False  # a samengestelde groep (EDEXML): extra memberships, no stamgroep
 
 
 @dataclass
@@ -77,6 +78,7 @@ class PupilIn:
     year_level_known: bool = False  # False: the file says nothing, keep what is stored
     group_key: str | None = None
     keep_group: bool = False  # True in delta files: the group changes only through `moves`
+    extra_group_keys: list[str] | None = None  # composed groups; None: the file says nothing
     entered_on: date | None = None
     left_on: date | None = None
     has_left: bool = False
@@ -219,6 +221,7 @@ def _load(hint: Any, data: Any) -> Any:
         return date.fromisoformat(data)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = get_type_hints(hint)
-        kwargs = {f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(hint)}
+        fields = [f for f in dataclasses.fields(hint) if f.name in data]  # older: defaults
+        kwargs = {f.name: _load(hints[f.name], data[f.name]) for f in fields}
         return hint(**kwargs)
     return data

@@ -78,6 +78,8 @@ class SchoolPlan:
     pupil_changes: dict[int, tuple[Pupil, dict[str, Any]]] = field(default_factory=dict)
     leaving: dict[int, tuple[Pupil, date]] = field(default_factory=dict)
     pupils_by_key: dict[str, Pupil] = field(default_factory=dict)
+    extra_adds: list[tuple[Pupil, Group]] = field(default_factory=list)
+    extra_removals: list[tuple[Pupil, Group]] = field(default_factory=list)
     new_roles: list[StaffRole] = field(default_factory=list)
     role_changes: list[tuple[StaffRole, dict[str, Any]]] = field(default_factory=list)
     group_adds: list[tuple[StaffRole, Group]] = field(default_factory=list)
@@ -307,6 +309,7 @@ class _SchoolPlanner:
         self.matched: set[int] = set()
         self.skipped_keys: set[str] = set()
         self.new_roles_by_user: dict[int, StaffRole] = {}
+        self.extra_changed: set[int] = set()
         self._group_keys: dict[int, str] | None = None
 
     def run(self) -> None:
@@ -316,6 +319,7 @@ class _SchoolPlanner:
             self.plan_groups()
             self.plan_pupils()
             self.plan_moves()
+            self.plan_extra_groups()
             self.plan_departures()
             self.plan_absent()
         self.plan_teachers()
@@ -356,13 +360,19 @@ class _SchoolPlanner:
                     adopted.add(id(named))
             if group is None:
                 group = Group(
-                    school=self.school, name=gi.name, school_year=gi.school_year, source_key=gi.key
+                    school=self.school,
+                    name=gi.name,
+                    school_year=gi.school_year,
+                    source_key=gi.key,
+                    composed=gi.composed,
                 )
                 self.plan.new_groups.append(group)
                 counts.created += 1
                 self.plan.note("groups_created", f"{gi.name} ({gi.school_year})")
             else:
-                changes = _diff(group, {"name": gi.name, "source_key": gi.key})
+                changes = _diff(
+                    group, {"name": gi.name, "source_key": gi.key, "composed": gi.composed}
+                )
                 if changes:
                     self.plan.group_changes.append((group, changes))
                     counts.updated += 1
@@ -559,6 +569,32 @@ class _SchoolPlanner:
             )
         return pupil
 
+    def plan_extra_groups(self) -> None:
+        """Memberships of composed groups, for the pupils whose file lists them."""
+        years = {g.school_year for g in self.si.groups} or {self.si.school_year}
+        current: dict[int, dict[int, Group]] = defaultdict(dict)
+        if self.saved:
+            rows = Pupil.extra_groups.through.objects.filter(
+                pupil__school=self.school, group__school_year__in=years
+            ).select_related("group")
+            for row in rows:
+                current[row.pupil_id][row.group_id] = row.group
+        for pi in self.si.pupils:
+            pupil = self.plan.pupils_by_key.get(pi.key)
+            if pi.extra_group_keys is None or pupil is None:
+                continue
+            wanted = [
+                g for g in (self.group_for(k, pi.loc) for k in pi.extra_group_keys) if g is not None
+            ]
+            had = current.get(pupil.pk, {}) if pupil.pk else {}
+            adds = [g for g in wanted if g.pk is None or g.pk not in had]
+            keep = {g.pk for g in wanted}
+            removals = [g for pk, g in had.items() if pk not in keep]
+            self.plan.extra_adds += [(pupil, g) for g in adds]
+            self.plan.extra_removals += [(pupil, g) for g in removals]
+            if pupil.pk and (adds or removals):
+                self.extra_changed.add(pupil.pk)
+
     def plan_departures(self) -> None:
         for departure in self.si.departures:
             if departure.kind != "pupil":
@@ -578,7 +614,7 @@ class _SchoolPlanner:
                     self.plan.leaving[pupil.pk] = (pupil, self.reference)
         for pupil, _day in self.plan.leaving.values():
             self.plan.note("pupils_left", pupil.full_name)
-        updated = set(self.plan.pupil_changes) - set(self.plan.leaving)
+        updated = (set(self.plan.pupil_changes) | self.extra_changed) - set(self.plan.leaving)
         counts.left = len(self.plan.leaving)
         counts.updated = len(updated)
         counts.unchanged = len(self.matched - updated - set(self.plan.leaving))

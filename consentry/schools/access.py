@@ -51,6 +51,7 @@ def pupils_visible_to(user: User) -> QuerySet[Pupil]:
         Q(guardianships__guardian=user)
         | Q(account=user)
         | Q(group__in=groups_visible_to(user))
+        | Q(extra_groups__in=groups_visible_to(user))
         | Q(school__in=schools_overseen_by(user))
     ).distinct()
 
@@ -89,7 +90,9 @@ def pupils_seen_as_staff(user: User) -> QuerySet[Pupil]:
     if not user.is_authenticated:
         return Pupil.objects.none()
     return Pupil.objects.filter(
-        Q(group__in=groups_visible_to(user)) | Q(school__in=schools_overseen_by(user))
+        Q(group__in=groups_visible_to(user))
+        | Q(extra_groups__in=groups_visible_to(user))
+        | Q(school__in=schools_overseen_by(user))
     ).distinct()
 
 

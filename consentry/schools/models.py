@@ -70,6 +70,7 @@ class Group(models.Model):
     name = models.CharField(_("name"), max_length=100)
     school_year = models.CharField(_("school year"), max_length=9, help_text="2026-2027")
     source_key = models.CharField(_("key in the pupil administration"), max_length=100, blank=True)
+    composed = models.BooleanField(_("composed group"), default=False)
 
     class Meta:
         verbose_name = _("class group")
@@ -85,6 +86,10 @@ class Group(models.Model):
 class PupilQuerySet(models.QuerySet["Pupil"]):
     def current(self) -> "PupilQuerySet":
         return self.filter(left_on__isnull=True)
+
+    def members_of(self, group: "Group") -> "PupilQuerySet":
+        """Pupils of a stamgroep, and those who join it as a composed group."""
+        return self.filter(Q(group=group) | Q(extra_groups=group)).distinct()
 
 
 class Pupil(models.Model):
@@ -112,6 +117,8 @@ class Pupil(models.Model):
     guardians = models.ManyToManyField(  # type: ignore[var-annotated]
         settings.AUTH_USER_MODEL, through="Guardianship", related_name="children"
     )
+    # Memberships of composed groups (samengestelde groepen), besides the stamgroep.
+    extra_groups = models.ManyToManyField(Group, blank=True, related_name="extra_pupils")
 
     objects = PupilQuerySet.as_manager()
 

@@ -23,7 +23,7 @@ def group_list(request):
 @login_required
 def group_matrix(request, group_id: int):
     group = access.get_group_for_user(request.user, group_id)
-    pupils = Pupil.objects.filter(group=group).current()
+    pupils = Pupil.objects.current().members_of(group)
     version = LeafletVersion.objects.active().filter(school=group.school).first()
     categories = list(version.categories.all()) if version else []
     overview = consent.consent_overview(pupils)

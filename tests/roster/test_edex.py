@@ -71,6 +71,7 @@ def test_edexml_21_school_groups_pupils_teachers():
         ("G4A", "4A", "4"),
         ("G5", "Groep 5", "5"),
         ("G34", "Groep 3/4", "C"),
+        ("PLUS", "Plusgroep rekenen", ""),
     ]
     jan, zoe = school.pupils
     assert (jan.given_name, jan.prefix, jan.family_name) == ("Jan", "van der", "Berg")
@@ -91,11 +92,12 @@ def test_edexml_21_school_groups_pupils_teachers():
     assert tim.intern  # STA is proposed as an intern, never more
 
 
-def test_composed_groups_are_checked_but_not_stored():
+def test_composed_groups_are_read_with_their_members():
     roster = parse(b.edex([b.leerling("1", samengesteld=["PLUS"])]))
     school = only_school(roster)
-    assert "PLUS" not in [g.key for g in school.groups]
-    assert any("composed groups" in w.message for w in roster.warnings)
+    assert [g.key for g in school.groups if g.composed] == ["PLUS"]
+    assert school.pupils[0].extra_group_keys == ["PLUS"]
+    assert not any("composed groups" in w.message for w in roster.warnings)
     broken = parse(b.edex([b.leerling("1", samengesteld=["NOPE"])]))
     assert any("composed group that is not in the file" in t and "NOPE" in t for t in texts(broken))
 

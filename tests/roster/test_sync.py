@@ -54,7 +54,7 @@ def test_first_import_adopts_existing_pupils_and_creates_the_rest(world):
     out = do_import("edex", school_file(*BASE))
     assert out.applied, errors(out)
     assert counts(out, "schools") == (0, 0, 1, 0)
-    assert counts(out, "groups") == (3, 0, 0, 0)
+    assert counts(out, "groups") == (4, 0, 0, 0)  # three stamgroepen and a composed group
     assert counts(out, "pupils") == (2, 2, 0, 0)  # Emma and Noah got their key and group
     assert counts(out, "teachers") == (2, 0, 0, 0)
     emma = Pupil.objects.get(pk=world.emma.pk)
