@@ -73,29 +73,26 @@ def _pupils(plan: SchoolPlan) -> None:
     Pupil.objects.bulk_create(plan.new_pupils, batch_size=BATCH)
 
 
+def _sync_group_links(through, owner: str, removals, adds) -> None:
+    """Remove and add (owner, group) rows of a many-to-many link to groups, in bulk."""
+    by_owner: dict[int, list[int]] = defaultdict(list)
+    for item, group in removals:
+        by_owner[item.pk].append(group.pk)
+    for owner_id, group_ids in by_owner.items():
+        through.objects.filter(**{f"{owner}_id": owner_id, "group_id__in": group_ids}).delete()
+    rows = [through(**{f"{owner}_id": item.pk, "group_id": group.pk}) for item, group in adds]
+    through.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+
+
 def _extra_groups(plan: SchoolPlan) -> None:
     """Pupils' memberships of composed groups."""
-    through = Pupil.extra_groups.through
-    removals: dict[int, list[int]] = defaultdict(list)
-    for pupil, group in plan.extra_removals:
-        removals[pupil.pk].append(group.pk)
-    for pupil_id, group_ids in removals.items():
-        through.objects.filter(pupil_id=pupil_id, group_id__in=group_ids).delete()
-    rows = [through(pupil_id=pupil.pk, group_id=group.pk) for pupil, group in plan.extra_adds]
-    through.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    _sync_group_links(Pupil.extra_groups.through, "pupil", plan.extra_removals, plan.extra_adds)
 
 
 def _teachers(plan: SchoolPlan) -> None:
     _update(StaffRole, plan.role_changes)
     StaffRole.objects.bulk_create(plan.new_roles, batch_size=BATCH)
-    through = StaffRole.groups.through
-    removals: dict[int, list[int]] = defaultdict(list)
-    for role, group in plan.group_removals:
-        removals[role.pk].append(group.pk)
-    for role_id, group_ids in removals.items():
-        through.objects.filter(staffrole_id=role_id, group_id__in=group_ids).delete()
-    rows = [through(staffrole_id=role.pk, group_id=group.pk) for role, group in plan.group_adds]
-    through.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    _sync_group_links(StaffRole.groups.through, "staffrole", plan.group_removals, plan.group_adds)
 
 
 def _guardians(plan: SchoolPlan) -> None:
