@@ -53,13 +53,19 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "allauth",  # sign-in: by emailed code (guardians), by password (staff), TOTP
+    "allauth.account",
+    "allauth.mfa",
     "consentry.accounts",
     "consentry.schools",
     "consentry.leaflets",
     "consentry.consent",
     "consentry.audit",
     "consentry.jobs",
+    "consentry.mail",
     "consentry.roster",
+    "consentry.breaches",
+    "consentry.processors",
     "consentry.api",
     "consentry.web",
     "consentry.demo",
@@ -73,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "consentry.accounts.middleware.RequireTOTPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -113,9 +121,56 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Sign-in (django-allauth; the pages are listed in consentry/accounts/urls.py).
+# Everyone signs in with their email address; accounts and addresses come from the school's
+# roster, so sign-up is closed (accounts.adapter) and nobody changes their address here.
+ACCOUNT_ADAPTER = "consentry.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]  # allauth's login form reads "password1"
+ACCOUNT_EMAIL_VERIFICATION = "none"  # the school vouches for the address
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Consentry: "
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # never mail addresses the school did not register
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password was changed", "two-factor turned on"
+ACCOUNT_SESSION_REMEMBER = False  # shared school computers: the session ends with the browser
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60  # then the password again for security settings
+# Guardians sign in with a one-time code sent by email: 8 digits, valid 10 minutes (the worker
+# sends the mail, so allow for its delay), dead after 3 wrong tries.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True  # "send a new code", twice at most
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 8, "dashed": False}
+# Failed sign-ins are slowed down: after 5 wrong passwords for one address in 15 minutes (or
+# 10 a minute from one IP address) even the right password is refused until the time has passed.
+# A code may be asked for 3 times a minute and 10 times an hour per address.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/15m/key",
+    "request_login_code": "20/m/ip,3/m/key,10/h/key",
+}
+# Leadership and privacy officers must use an authenticator app (accounts.middleware);
+# anyone else may. Recovery codes are the way back in when the phone is lost.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Consentry"
+ACCOUNT_FORMS = {
+    "login": "consentry.accounts.forms.LoginForm",
+    "request_login_code": "consentry.accounts.forms.RequestLoginCodeForm",
+    "confirm_login_code": "consentry.accounts.forms.ConfirmLoginCodeForm",
+}
+MFA_FORMS = {
+    "authenticate": "consentry.accounts.forms.AuthenticateForm",
+    "reauthenticate": "consentry.accounts.forms.ReauthenticateForm",
+    "activate_totp": "consentry.accounts.forms.ActivateTOTPForm",
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -127,6 +182,18 @@ SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: inact
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("CONSENTRY_SECURE_COOKIES", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# The cache holds the sign-in rate-limit counters and recently used TOTP codes. "memory" keeps
+# them per process (right for one web process, as the demo runs); "database" shares them
+# between processes (its table is created by `consentry migrate`).
+CACHE = os.environ.get("CONSENTRY_CACHE", "memory")
+if CACHE not in ("memory", "database"):
+    raise ImproperlyConfigured(f"CONSENTRY_CACHE must be memory or database, not {CACHE!r}")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if CACHE == "memory"
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "consentry_cache"}
+}
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -172,13 +239,19 @@ MAILERS = {
         },
     }
 }
-if DEMO_MODE:  # the demo has no mail server: mail is written to files in var/outbox/
+# The demo has no mail server: mail is written to files in var/outbox/ (read them on the
+# demo's outbox page), unless CONSENTRY_SMTP_HOST names one (the end-to-end tests do).
+if DEMO_MODE and not os.environ.get("CONSENTRY_SMTP_HOST"):
     MAILERS["default"] = {
         "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
     }
-# Links in outgoing mail (invitations) point here.
+# Links in outgoing mail (invitations, receipts, reminders) point here.
 CONSENTRY_BASE_URL = os.environ.get("CONSENTRY_BASE_URL", "http://127.0.0.1:8000")
+# Processor agreements: remind the privacy officer this many days before a review or end
+# date (`consentry agreement_reminders`, run daily); the largest signed PDF accepted.
+AGREEMENT_REMINDER_DAYS = envint("CONSENTRY_AGREEMENT_REMINDER_DAYS", 30)
+AGREEMENT_MAX_DOCUMENT_BYTES = envint("CONSENTRY_AGREEMENT_MAX_MB", 20) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

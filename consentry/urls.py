@@ -1,6 +1,6 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from consentry.accounts import views as accounts
 from consentry.api.api import api
 from consentry.audit import views as audit
 from consentry.consent import views as consent
@@ -11,10 +11,9 @@ from consentry.web import views as web
 
 urlpatterns = [
     path("", web.home, name="home"),
-    path("login/", web.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("consentry.accounts.urls")),  # sign-in (allauth): /login/, /security/
     path("demo/login/", demo.demo_login, name="demo_login"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts.set_language, name="set_language"),
     path("children/", consent.children, name="children"),
     path("pupils/<int:pupil_id>/", consent.pupil_consent, name="pupil_consent"),
     path("pupils/<int:pupil_id>/history/", consent.pupil_history, name="pupil_history"),
@@ -22,11 +21,22 @@ urlpatterns = [
     path("pupils/<int:pupil_id>/never-flag/", consent.never_flag, name="never_flag"),
     path("groups/", schools.group_list, name="group_list"),
     path("groups/<int:group_id>/", schools.group_matrix, name="group_matrix"),
+    path("groups/<int:group_id>/may-appear/", schools.group_may_appear, name="group_may_appear"),
+    path("groups/<int:group_id>/print/", schools.group_print, name="group_print"),
     path("schools/<int:school_id>/", schools.school_overview, name="school_overview"),
     path("schools/<int:school_id>/audit/", audit.school_trail, name="audit_trail"),
     path("schools/<int:school_id>/leaflet/", leaflets.leaflet, name="leaflet"),
     path("schools/<int:school_id>/leaflet/versions/", leaflets.versions, name="leaflet_versions"),
     path("leaflet-versions/<int:version_id>/publish/", leaflets.publish, name="publish_leaflet"),
+    path(
+        "schools/<int:school_id>/leaflet/versions/new/",
+        leaflets.new_draft,
+        name="new_leaflet_draft",
+    ),
+    path("leaflet-versions/<int:version_id>/edit/", leaflets.edit_draft, name="edit_leaflet_draft"),
     path("api/v1/", api.urls),
     path("roster/", include("consentry.roster.urls")),
+    path("breaches/", include("consentry.breaches.urls")),
+    path("processors/", include("consentry.processors.urls")),
+    path("", include("consentry.mail.urls")),  # reminders, demo outbox
 ]

@@ -1,12 +1,29 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
+from tests.mail.smtp import SmtpServer
 from tests.world import World, make_world
 
 
 @pytest.fixture
 def world(db) -> World:
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _data_dir_in_tmp(settings, tmp_path_factory):
+    """Files a test stores (a signed agreement, an upload) go to a fresh folder, never var/."""
+    settings.DATA_DIR = tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd); MAILERS points at it while the test runs."""
+    server = SmtpServer().start()
+    settings.MAILERS = server.mailers()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -34,4 +51,11 @@ def _triggers_on(django_db_blocker):
     if connection.vendor == "postgresql" and connection.connection is not None:
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = origin")
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in rate limits and used TOTP codes live in the cache: no test sees another's."""
+    cache.clear()
     yield

@@ -3,11 +3,14 @@
 De Test-Loofhut (board A) has group Zon (teacher `teacher`) and group Maan (teacher
 `other_teacher`). Emma (group Zon) has two guardians with authority: `parent` and
 `other_parent`. Noah (group Maan) has `another_parent`. Board B has its own school,
-leadership and pupil. Everyone signs in with the password "pw".
+leadership and pupil. Everyone signs in with the password "pw"; the leadership and privacy
+officers (whose roles need a second factor) have an authenticator app with TOTP_SECRET.
 """
 
 from dataclasses import dataclass
 from datetime import date
+
+from allauth.mfa.totp.internal.auth import TOTP
 
 from consentry.accounts.models import User
 from consentry.leaflets.models import Category, LeafletVersion
@@ -16,6 +19,7 @@ from consentry.schools.models import Board, Group, Guardianship, Pupil, School, 
 
 CATEGORY_NUMBERS = [1, 2, 3, 4, 6, 7, 8]
 PASSWORD = "pw"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32, as an authenticator app gets it
 
 
 @dataclass
@@ -43,6 +47,12 @@ class World:
 
 def make_user(email: str, name: str) -> User:
     return User.objects.create_user(email, PASSWORD, full_name=name)
+
+
+def give_totp(user: User) -> User:
+    """An authenticator app with TOTP_SECRET, as leadership and privacy officers must have."""
+    TOTP.activate(user, TOTP_SECRET)
+    return user
 
 
 def make_leaflet(school: School, label: str = "versie 2023") -> LeafletVersion:
@@ -112,6 +122,8 @@ def make_world() -> World:
     )
     publish(make_leaflet(other_school), actor=other_leadership, material_change=True)
     other_pupil = make_pupil(other_school, None, "1001", "Olaf")
+    for person in (leadership, privacy_officer, other_leadership):
+        give_totp(person)
 
     return World(
         board=board,

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from consentry.leaflets.models import Category
@@ -21,6 +22,22 @@ class DecisionsForm(forms.Form):
                 required=False,
                 initial=None if answer is None else ("yes" if answer else "no"),
             )
+
+    def clean(self):
+        """A tampered form (a category this leaflet does not have) saves nothing at all,
+        rather than silently saving the rest: the person must see what went wrong."""
+        cleaned = super().clean()
+        unknown = sorted(k for k in self.data if k.startswith("category_") and k not in self.fields)
+        if unknown:
+            raise ValidationError(
+                _("The form asked about a category that is not in this leaflet. Nothing saved."),
+                code="unknown_category",
+            )
+        if not self.errors and not self.decisions():
+            raise ValidationError(
+                _("Choose yes or no for at least one category."), code="no_decision"
+            )
+        return cleaned
 
     def decisions(self) -> dict[int, bool]:
         return {

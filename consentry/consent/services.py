@@ -303,6 +303,10 @@ def _record(
             },
         )
         created.append(event)
+    if created:  # every guardian hears of a change, in this same transaction
+        from consentry.mail.receipts import queue_receipts  # mail builds on consent
+
+        queue_receipts(created, previous)
     return created
 
 

@@ -1,10 +1,12 @@
 """Pages about one pupil's consent: the guardian's (or pupil's) choices, history, and the
 leadership's paper forms and never-photograph flag."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,12 +14,19 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from consentry.accounts.models import User
+from consentry.leaflets.models import Category, LeafletVersion
 from consentry.schools import access
 from consentry.schools.models import Pupil
 
-from . import services
+from . import services, summaries
 from .forms import DecisionsForm, NeverFlagForm, PaperFormForm
 from .models import ConsentEvent
+from .services import Verdict
+
+
+def _posted(request):
+    """The submitted data, or None on GET: an empty POST is still a submission to check."""
+    return request.POST if request.method == "POST" else None
 
 
 def _may_decide(user, pupil: Pupil) -> bool:
@@ -26,31 +35,81 @@ def _may_decide(user, pupil: Pupil) -> bool:
     return access.is_guardian_with_authority(user, pupil)
 
 
+@dataclass
+class ChildConsent:
+    """What one person sees about one pupil: the state per category of the active leaflet,
+    and what they must be told first (answers that no longer count, guardians disagreeing)."""
+
+    pupil: Pupil
+    rows: list[tuple[Category, Verdict]]
+    answer_again: list[Category]
+    conflicts: list[Category]
+
+
+def _child_consent(user, pupils: QuerySet[Pupil]) -> list[ChildConsent]:
+    overview = services.consent_overview(
+        pupils, hide_never_flag_for=access.never_flag_hidden_for(user, pupils)
+    )
+    owed = summaries.answers_owed(pupils)
+    categories = {
+        version.school_id: {c.number: c for c in version.categories.all()}
+        for version in LeafletVersion.objects.active()
+        .filter(school__in=pupils.values("school"))
+        .prefetch_related("categories")
+    }
+    result = []
+    for pupil in pupils:
+        numbers = categories.get(pupil.school_id, {})
+        verdicts = overview.get(pupil.pk, {})
+        decider = None if pupil.account_id == user.pk else user.pk
+        result.append(
+            ChildConsent(
+                pupil=pupil,
+                rows=[(c, verdicts[n]) for n, c in numbers.items() if n in verdicts],
+                answer_again=[numbers[n] for n in owed.get((pupil.pk, decider), [])],
+                conflicts=[numbers[n] for n in summaries.conflicts(verdicts)],
+            )
+        )
+    return result
+
+
 @login_required
 def children(request):
-    pupils = Pupil.objects.filter(
-        Q(guardianships__guardian=request.user) | Q(account=request.user)
-    ).distinct()
-    overview = services.consent_overview(
-        pupils, hide_never_flag_for=access.never_flag_hidden_for(request.user, pupils)
+    pupils = (
+        Pupil.objects.filter(Q(guardianships__guardian=request.user) | Q(account=request.user))
+        .distinct()
+        .select_related("school", "group")
     )
-    rows = [(pupil, list(overview.get(pupil.pk, {}).values())) for pupil in pupils]
-    return render(request, "consent/children.html", {"rows": rows})
+    cards = _child_consent(request.user, pupils)
+    context = {"cards": cards, "answer_again": [card for card in cards if card.answer_again]}
+    return render(request, "consent/children.html", context)
+
+
+def _saved_message(pupil: Pupil, changed: list[ConsentEvent]) -> str:
+    if not changed:
+        return _("Saved: nothing changed.")
+    saved = ngettext("Saved: %(count)s change.", "Saved: %(count)s changes.", len(changed)) % {
+        "count": len(changed)
+    }
+    receipt = _("Every guardian of %(name)s gets an email receipt.") % {"name": pupil.full_name}
+    return f"{saved} {receipt}"
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pupil_consent(request, pupil_id: int):
     pupil = access.get_pupil_for_user(request.user, pupil_id)
-    version = services.active_version(pupil.school)
-    categories = list(version.categories.all())
-    one = Pupil.objects.filter(pk=pupil.pk)
-    verdicts = services.consent_overview(
-        one, hide_never_flag_for=access.never_flag_hidden_for(request.user, one)
-    ).get(pupil.pk, {})
+    version = LeafletVersion.objects.active().filter(school=pupil.school).first()
+    if version is None:
+        return render(request, "consent/no_leaflet.html", {"pupil": pupil})
+    [child] = _child_consent(request.user, Pupil.objects.filter(pk=pupil.pk))
     may_decide = _may_decide(request.user, pupil)
     own = services.own_answers(pupil, request.user) if may_decide else {}
-    form = DecisionsForm(request.POST or None, categories=categories, initial_answers=own)
+    form = DecisionsForm(
+        _posted(request),
+        categories=[category for category, _verdict in child.rows],
+        initial_answers=own,
+    )
     if request.method == "POST":
         if not may_decide:
             raise PermissionDenied
@@ -60,20 +119,17 @@ def pupil_consent(request, pupil_id: int):
             except services.ConsentError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(
-                    request,
-                    ngettext("Saved: %(count)s change.", "Saved: %(count)s changes.", len(changed))
-                    % {"count": len(changed)}
-                    if changed
-                    else _("Saved: nothing changed."),
-                )
+                messages.success(request, _saved_message(pupil, changed))
                 return redirect("pupil_consent", pupil_id=pupil.pk)
     context = {
         "pupil": pupil,
+        "child": child,
         "version": version,
-        "rows": [(c, verdicts.get(c.number), form[f"category_{c.number}"]) for c in categories],
+        "rows": [(c, verdict, form[f"category_{c.number}"]) for c, verdict in child.rows],
         "form": form,
         "may_decide": may_decide,
+        # The disagreement notice speaks to the guardians; staff see the state in each row.
+        "is_guardian": pupil.guardianships.filter(guardian=request.user).exists(),
         "leads_school": access.leads_school(request.user, pupil.school),
     }
     return render(request, "consent/pupil.html", context)
@@ -87,7 +143,17 @@ def pupil_history(request, pupil_id: int):
         .select_related("actor", "guardian", "leaflet_version")
         .order_by("-recorded_at", "-id")
     )
-    return render(request, "consent/history.html", {"pupil": pupil, "events": events})
+    version = LeafletVersion.objects.active().filter(school=pupil.school).first()
+    titles = {c.number: c.title for c in version.categories.all()} if version else {}
+    rows = [
+        (
+            event,
+            titles.get(event.category_number, ""),
+            version is not None and event.leaflet_version.answer_round != version.answer_round,
+        )
+        for event in events
+    ]
+    return render(request, "consent/history.html", {"pupil": pupil, "rows": rows})
 
 
 def _pupil_led_by(user, pupil_id: int) -> Pupil:
@@ -101,7 +167,9 @@ def _pupil_led_by(user, pupil_id: int) -> Pupil:
 @require_http_methods(["GET", "POST"])
 def paper_form(request, pupil_id: int):
     pupil = _pupil_led_by(request.user, pupil_id)
-    version = services.active_version(pupil.school)
+    version = LeafletVersion.objects.active().filter(school=pupil.school).first()
+    if version is None:
+        return render(request, "consent/no_leaflet.html", {"pupil": pupil})
     signers: dict[str, User | None]
     if pupil.decides_for_self(timezone.localdate()):
         signers = {"pupil": None}
@@ -110,9 +178,8 @@ def paper_form(request, pupil_id: int):
         guardians = pupil.guardians.filter(guardianships__has_parental_authority=True)
         signers = {str(g.pk): g for g in guardians}
         choices = [(key, str(g)) for key, g in signers.items()]
-    form = PaperFormForm(
-        request.POST or None, categories=list(version.categories.all()), signer_choices=choices
-    )
+    categories = list(version.categories.all())
+    form = PaperFormForm(_posted(request), categories=categories, signer_choices=choices)
     if request.method == "POST" and form.is_valid():
         signed_by = signers[form.cleaned_data["signed_by"]]
         try:
@@ -128,7 +195,9 @@ def paper_form(request, pupil_id: int):
         else:
             messages.success(request, _("The paper form has been recorded."))
             return redirect("pupil_consent", pupil_id=pupil.pk)
-    return render(request, "consent/paper_form.html", {"pupil": pupil, "form": form})
+    fields = [form[f"category_{c.number}"] for c in categories]
+    context = {"pupil": pupil, "form": form, "category_fields": fields}
+    return render(request, "consent/paper_form.html", context)
 
 
 @login_required
@@ -136,7 +205,7 @@ def paper_form(request, pupil_id: int):
 def never_flag(request, pupil_id: int):
     pupil = _pupil_led_by(request.user, pupil_id)
     flagged = services.is_never_flagged(pupil)
-    form = NeverFlagForm(request.POST or None)
+    form = NeverFlagForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.set_never_flag(

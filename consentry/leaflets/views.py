@@ -1,15 +1,26 @@
+"""The leaflet: read by anyone; versions drafted, edited and published by the leadership."""
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import modelformset_factory
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
+from consentry.consent import summaries
 from consentry.schools import access
-from consentry.schools.models import School
+from consentry.schools.models import Pupil, School
 
 from . import services
-from .models import LeafletVersion
+from .models import Category, LeafletVersion
+
+
+def _posted(request):
+    """The submitted data, or None on GET: an empty POST is still a submission to check."""
+    return request.POST if request.method == "POST" else None
 
 
 def leaflet(request, school_id: int):
@@ -21,14 +32,86 @@ def leaflet(request, school_id: int):
     return render(request, "leaflets/leaflet.html", {"school": school, "version": version})
 
 
+class NewDraftForm(forms.Form):
+    label = forms.CharField(
+        label=gettext_lazy("Label of the new version"),
+        max_length=100,
+        help_text=gettext_lazy("For example: versie 2027."),
+    )
+
+
 @login_required
 def versions(request, school_id: int):
     school = access.get_school_led_by(request.user, school_id)
-    return render(
-        request,
-        "leaflets/versions.html",
-        {"school": school, "versions": school.leaflet_versions.all()},
+    pupils = Pupil.objects.filter(school=school).current()
+    context = {
+        "school": school,
+        "versions": school.leaflet_versions.all(),
+        "draft_form": NewDraftForm(),
+        "answer_again": summaries.must_answer_again(pupils),
+    }
+    return render(request, "leaflets/versions.html", context)
+
+
+@login_required
+@require_POST
+def new_draft(request, school_id: int):
+    """Start a new version from the active one (texts copied), to edit and then publish."""
+    school = access.get_school_led_by(request.user, school_id)
+    source = school.leaflet_versions.active().first() or school.leaflet_versions.first()
+    form = NewDraftForm(request.POST)
+    if source is None:
+        messages.error(request, _("This school has no leaflet to start from."))
+    elif not form.is_valid():
+        messages.error(request, _("Give the new version a label."))
+    else:
+        try:
+            draft = services.new_draft(source, label=form.cleaned_data["label"], actor=request.user)
+        except services.LeafletError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Draft %(label)s started: edit its texts, then publish it.")
+                % {"label": draft.label},
+            )
+    return redirect("leaflet_versions", school_id=school.pk)
+
+
+TEXTS = ["title_nl", "title_en", "purpose_nl", "purpose_en", "examples_nl", "examples_en"]
+CategoryFormSet = modelformset_factory(Category, fields=TEXTS, extra=0, edit_only=True)
+
+
+class IntroForm(forms.ModelForm):
+    class Meta:
+        model = LeafletVersion
+        fields = ["intro_nl", "intro_en"]
+
+
+def _draft_led_by(user, version_id: int) -> LeafletVersion:
+    return get_object_or_404(
+        LeafletVersion,
+        pk=version_id,
+        status=LeafletVersion.Status.DRAFT,
+        school__in=access.schools_led_by(user),
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_draft(request, version_id: int):
+    """Edit a draft's texts. Published versions are never edited: what a guardian answered
+    to must stay readable as it was, so a change is always a new version."""
+    draft = _draft_led_by(request.user, version_id)
+    intro = IntroForm(_posted(request), instance=draft)
+    categories = CategoryFormSet(_posted(request), queryset=draft.categories.all())
+    if request.method == "POST" and intro.is_valid() and categories.is_valid():
+        intro.save()
+        categories.save()
+        messages.success(request, _("The draft has been saved. Publish it when it is ready."))
+        return redirect("leaflet_versions", school_id=draft.school_id)
+    context = {"draft": draft, "intro": intro, "categories": categories}
+    return render(request, "leaflets/edit_draft.html", context)
 
 
 @login_required

@@ -2,27 +2,27 @@
 
 The worker may run a job twice (a lease that ran out, a retry), so the task takes primary
 keys and checks `GuardianInvitation.sent_at` under a row lock before sending: an invitation
-already sent is skipped. The mark is written in the same transaction as the send; only a
-crash between handing the mail to the server and the commit could send one twice.
+already sent is skipped. The mail is logged as an `OutgoingMail` and sent at once, here in the
+worker; the mark is written in the same transaction as the send, so only a crash between
+handing the mail to the server and the commit could send one twice.
 """
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import GuardianInvitation
+from consentry.mail.links import sign_in_url
+from consentry.mail.models import OutgoingMail
+from consentry.mail.services import store_mail
+from consentry.mail.tasks import send_outgoing_mail
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+from .models import GuardianInvitation
 
 
 def login_url() -> str:
     """The absolute address of the sign-in page, from CONSENTRY_BASE_URL."""
-    base = getattr(settings, "CONSENTRY_BASE_URL", "") or DEFAULT_BASE_URL
-    return base.rstrip("/") + reverse("login")
+    return sign_in_url()
 
 
 @task()
@@ -46,7 +46,15 @@ def send_invitation(invitation_id: int) -> bool:
         with translation.override(guardian.preferred_language):
             subject = render_to_string("roster/email/invitation_subject.txt", context).strip()
             body = render_to_string("roster/email/invitation.txt", context)
-        send_mail(subject, body, None, [guardian.email])
+        mail = store_mail(
+            guardian.email,
+            subject,
+            body,
+            kind=OutgoingMail.Kind.INVITATION,
+            recipient=guardian,
+            school=invitation.school,
+        )
+        send_outgoing_mail.call(mail.pk)  # raises when the server refuses: all rolls back
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
     return True

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from consentry.accounts.models import User
 
-from .models import Group, Pupil, School, StaffRole
+from .models import Board, Group, Pupil, School, StaffRole
 
 Role = StaffRole.Role
 
@@ -112,3 +112,27 @@ def leads_school(user: User, school: School) -> bool:
 
 def is_guardian_with_authority(user: User, pupil: Pupil) -> bool:
     return pupil.guardianships.filter(guardian=user, has_parental_authority=True).exists()
+
+
+def boards_overseen_by(user: User) -> QuerySet[Board]:
+    """Boards whose privacy registers (processors, processing register) the user may read:
+    the board's privacy officer, and the leadership of one of its schools, since the board's
+    processors serve its schools."""
+    if not user.is_authenticated:
+        return Board.objects.none()
+    return Board.objects.filter(
+        Q(staff_roles__user=user, staff_roles__role=Role.PRIVACY_OFFICER)
+        | Q(schools__staff_roles__user=user, schools__staff_roles__role=Role.LEADERSHIP)
+    ).distinct()
+
+
+def keeps_registers(user: User, board: Board) -> bool:
+    """Only the board's privacy officer changes its privacy registers."""
+    return StaffRole.objects.filter(user=user, board=board, role=Role.PRIVACY_OFFICER).exists()
+
+
+def get_board_overseen_by(user: User, board_id: int) -> Board:
+    try:
+        return boards_overseen_by(user).get(pk=board_id)
+    except Board.DoesNotExist:
+        raise Http404("No such board.") from None

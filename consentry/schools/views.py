@@ -1,17 +1,20 @@
-"""Staff pages: a group's consent matrix and the school overview for the leadership."""
+"""Staff pages: a group's consent matrix, who may appear in one category (on screen and on
+paper), and the school overview for the leadership."""
 
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from consentry.consent import services as consent
+from consentry.consent import summaries
 from consentry.consent.models import NeverFlagEvent
 from consentry.consent.services import State
-from consentry.leaflets.models import LeafletVersion
+from consentry.leaflets.models import Category, LeafletVersion
 
 from . import access
-from .models import Pupil
+from .models import Pupil, School
 
 
 @login_required
@@ -20,54 +23,115 @@ def group_list(request):
     return render(request, "schools/group_list.html", {"groups": groups})
 
 
+def _active_categories(school: School) -> tuple[LeafletVersion | None, list[Category]]:
+    version = LeafletVersion.objects.active().filter(school=school).first()
+    return version, list(version.categories.all()) if version else []
+
+
+def _group_context(user, group_id: int) -> dict:
+    """A group the user may see, its current pupils and the active leaflet's categories."""
+    group = access.get_group_for_user(user, group_id)
+    version, categories = _active_categories(group.school)
+    pupils = Pupil.objects.current().members_of(group)
+    return {"group": group, "version": version, "categories": categories, "pupils": pupils}
+
+
+def _matrix(pupils, categories: list[Category]) -> list[tuple[Pupil, bool, list]]:
+    overview = consent.consent_overview(pupils)
+    rows = []
+    for pupil in pupils:
+        verdicts = [overview[pupil.pk][c.number] for c in categories]
+        rows.append((pupil, any(v.state is State.NEVER for v in verdicts), verdicts))
+    return rows
+
+
 @login_required
 def group_matrix(request, group_id: int):
-    group = access.get_group_for_user(request.user, group_id)
-    pupils = Pupil.objects.current().members_of(group)
-    version = LeafletVersion.objects.active().filter(school=group.school).first()
-    categories = list(version.categories.all()) if version else []
-    overview = consent.consent_overview(pupils)
-    rows = [(p, [overview[p.pk][c.number] for c in categories]) for p in pupils]
-    context = {"group": group, "categories": categories, "rows": rows, "version": version}
+    context = _group_context(request.user, group_id)
+    context["rows"] = _matrix(context["pupils"], context["categories"])
     return render(request, "schools/group_matrix.html", context)
+
+
+def _chosen_category(request, categories: list[Category]) -> tuple[Category | None, bool]:
+    """The category asked for in ?category=N, and whether the request named a bad one."""
+    asked = request.GET.get("category", "").strip()
+    if not asked:
+        return None, False
+    chosen = next((c for c in categories if str(c.number) == asked), None)
+    return chosen, chosen is None
+
+
+def _appearance_context(request, group_id: int) -> tuple[dict, int]:
+    context = _group_context(request.user, group_id)
+    category, bad = _chosen_category(request, context["categories"])
+    context["category"] = category
+    context["bad_category"] = bad
+    context["today"] = timezone.localdate()
+    if category is not None:
+        context["appearance"] = summaries.who_may_appear(context["pupils"], category.number)
+    return context, 400 if bad else 200
+
+
+@login_required
+def group_may_appear(request, group_id: int):
+    """Who may appear in one category: for a teacher on a trip, on a phone."""
+    context, status = _appearance_context(request, group_id)
+    return render(request, "schools/may_appear.html", context, status=status)
+
+
+@login_required
+def group_print(request, group_id: int):
+    """An A4 list for a trip or the school photographer: one category, or the whole matrix."""
+    context, status = _appearance_context(request, group_id)
+    if context["category"] is None:
+        context["rows"] = _matrix(context["pupils"], context["categories"])
+    return render(request, "schools/group_print.html", context, status=status)
+
+
+def _state_counts(overview, by_pupil: dict[int, Pupil]):
+    """Per category a Counter of states; the conflicts and the never-flagged pupils."""
+    counts: dict[int, Counter] = {}
+    conflicts: dict[int, list[int]] = {}
+    never = []
+    for pupil_id, verdicts in sorted(overview.items(), key=lambda item: str(by_pupil[item[0]])):
+        for number, verdict in verdicts.items():
+            counts.setdefault(number, Counter())[verdict.state] += 1
+            if verdict.state is State.CONFLICT:
+                conflicts.setdefault(pupil_id, []).append(number)
+        if any(v.state is State.NEVER for v in verdicts.values()):
+            never.append(by_pupil[pupil_id])
+    return counts, conflicts, never
+
+
+def _never_reasons(pupils: list[Pupil]) -> dict[int, str]:
+    reasons = {}
+    for event in NeverFlagEvent.objects.filter(pupil__in=pupils).order_by("recorded_at", "id"):
+        reasons[event.pupil_id] = event.reason
+    return reasons
 
 
 @login_required
 def school_overview(request, school_id: int):
     school = access.get_school_overseen_by(request.user, school_id)
-    version = LeafletVersion.objects.active().filter(school=school).first()
-    categories = list(version.categories.all()) if version else []
+    version, categories = _active_categories(school)
+    titles = {c.number: c for c in categories}
     pupils = Pupil.objects.filter(school=school).current().select_related("group")
-    overview = consent.consent_overview(pupils)
     by_pupil = {p.pk: p for p in pupils}
-    counts: dict[int, Counter] = {c.number: Counter() for c in categories}
-    conflicts, unanswered, never = [], [], []
-    for pupil_id, verdicts in overview.items():
-        pupil = by_pupil[pupil_id]
-        for number, verdict in verdicts.items():
-            counts[number][verdict.state] += 1
-            if verdict.state is State.CONFLICT:
-                conflicts.append((pupil, number))
-        states = {v.state for v in verdicts.values()}
-        if State.NEVER in states:
-            never.append(pupil)
-        elif states == {State.UNANSWERED}:
-            unanswered.append(pupil)
-    total = len(by_pupil)
-    rates = [(c, total - counts[c.number][State.UNANSWERED], counts[c.number]) for c in categories]
-    show_reasons = access.leads_school(request.user, school)
-    reasons = {}
-    if show_reasons:
-        for event in NeverFlagEvent.objects.filter(pupil__in=never).order_by("recorded_at", "id"):
-            reasons[event.pupil_id] = event.reason
+    counts, conflicts, never = _state_counts(consent.consent_overview(pupils), by_pupil)
+    leads = access.leads_school(request.user, school)
+    reasons = _never_reasons(never) if leads else {}
     context = {
         "school": school,
         "version": version,
-        "total": total,
-        "rates": rates,
-        "conflicts": conflicts,
-        "unanswered": unanswered,
+        "categories": categories,
+        "total": len(by_pupil),
+        "rate_table": summaries.response_rates(pupils, titles),
+        "counts": [(c, counts.get(c.number, Counter())) for c in categories],
+        "conflicts": [(by_pupil[p], [titles[n] for n in ns]) for p, ns in conflicts.items()],
         "never": [(p, reasons.get(p.pk)) for p in never],
-        "show_reasons": show_reasons,
+        "unanswered": summaries.unanswered(pupils),
+        "answer_again": len(summaries.must_answer_again(pupils)) if version else 0,
+        "show_reasons": leads,
+        "leads": leads,
     }
     return render(request, "schools/school_overview.html", context)

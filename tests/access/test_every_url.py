@@ -18,6 +18,7 @@ so requests never see each other's effects.
 
 import json
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,9 +28,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from consentry.api.api import api
 from consentry.audit.models import AuditEntry
+from consentry.breaches.models import Breach
 from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.leaflets.models import LeafletVersion
 from consentry.roster.models import RosterImport
+from tests.processors.helpers import make_register
 from tests.world import World, make_leaflet
 
 PERSONAS = (
@@ -52,6 +55,9 @@ GROUPS = (302, "/groups/")
 OVERVIEW = (302, "/schools/{school}/")
 PUPIL = (302, "/pupils/{emma}/")
 VERSIONS = (302, "/schools/{school}/leaflet/versions/")
+REMINDERS = (302, "/schools/{school}/reminders/")
+ASK_CODE = (302, "/login/code/")  # no sign-in code is waiting: ask for one
+REAUTH = (302, "/reauthenticate/")  # security settings: the password again first
 
 
 def row(*outcomes) -> dict[str, int | tuple[int, str]]:
@@ -69,10 +75,50 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     # leadership, privacy_officer, intern, other_leadership, anonymous.
     ("home", "GET"):             row(KIDS, KIDS, KIDS, GROUPS, GROUPS, OVERVIEW, OVERVIEW, 200,
                                     (302, "/schools/{other_school}/"), LOGIN),
-    ("login", "GET"):            everyone(HOME, anonymous=200),
-    ("login", "POST"):           everyone(HOME, anonymous=200),  # wrong password: form again
-    ("logout", "GET"):           everyone(405),
-    ("logout", "POST"):          everyone(LOGIN),
+    # Sign-in (django-allauth: consentry/accounts/urls.py; its flows are tested in
+    # tests/accounts). The sign-in pages send signed-in people home; a step that needs a
+    # pending sign-in (a code) goes back to its start; security settings ask for the password
+    # again first (REAUTH), as force_login records no sign-in.
+    ("account_login", "GET"):    everyone(HOME, anonymous=200),
+    ("account_login", "POST"):   everyone(HOME, anonymous=200),  # wrong password: form again
+    ("account_request_login_code", "GET"):  everyone(HOME, anonymous=200),
+    ("account_request_login_code", "POST"): everyone(HOME, anonymous=(302, "/login/code/confirm/")),
+    ("account_confirm_login_code", "GET"):  everyone(HOME, anonymous=ASK_CODE),
+    ("account_confirm_login_code", "POST"): everyone(HOME, anonymous=ASK_CODE),
+    ("account_logout", "GET"):   everyone(200, anonymous=LOGIN),  # "sign out?" with a button
+    ("account_logout", "POST"):  everyone(LOGIN),
+    ("account_inactive", "GET"): everyone(200),  # "this account is inactive"
+    ("account_signup", "GET"):   everyone(HOME, anonymous=200),  # "no sign-up needed"
+    ("account_signup", "POST"):  everyone(HOME, anonymous=200),
+    ("account_reauthenticate", "GET"):  everyone(200, anonymous=LOGIN),
+    ("account_reauthenticate", "POST"): everyone(200, anonymous=LOGIN),  # wrong password
+    ("account_request_reauthentication_code", "GET"): everyone(REAUTH, anonymous=LOGIN),
+    ("account_confirm_reauthentication_code", "GET"): everyone((302, "/reauthenticate/code/"),
+                                                               anonymous=LOGIN),
+    ("account_change_password", "GET"):  everyone(200, anonymous=LOGIN),
+    ("account_change_password", "POST"): everyone(200, anonymous=LOGIN),  # wrong old password
+    ("account_set_password", "GET"):     everyone((302, "/password/change/"), anonymous=LOGIN),
+    ("account_reset_password", "GET"):   everyone(200),
+    ("account_reset_password", "POST"):  everyone((302, "/password/reset/done/")),  # a mail
+    ("account_reset_password_done", "GET"): everyone(200),
+    ("account_reset_password_from_key", "GET"):  everyone(200),  # "this link is not valid"
+    ("account_reset_password_from_key", "POST"): everyone(200),
+    ("account_reset_password_from_key_done", "GET"): everyone(200),
+    ("mfa_index", "GET"):        everyone(200, anonymous=LOGIN),  # "Security"
+    ("mfa_authenticate", "GET"): everyone(HOME, anonymous=LOGIN),  # no sign-in waits for it
+    ("mfa_authenticate", "POST"): everyone(HOME, anonymous=LOGIN),
+    ("mfa_reauthenticate", "GET"): row(REAUTH, REAUTH, REAUTH, REAUTH, REAUTH, 200, 200, REAUTH,
+                                       200, LOGIN),  # only who has an authenticator app
+    ("mfa_activate_totp", "GET"):  everyone(REAUTH, anonymous=LOGIN),
+    ("mfa_activate_totp", "POST"): everyone(REAUTH, anonymous=LOGIN),
+    ("mfa_deactivate_totp", "GET"):  row(404, 404, 404, 404, 404, REAUTH, REAUTH, 404, REAUTH,
+                                         LOGIN),  # 404: has no app to turn off
+    ("mfa_deactivate_totp", "POST"): row(404, 404, 404, 404, 404, REAUTH, REAUTH, 404, REAUTH,
+                                         LOGIN),
+    ("mfa_view_recovery_codes", "GET"):     everyone(404, anonymous=LOGIN),  # none made yet
+    ("mfa_generate_recovery_codes", "GET"):  everyone(REAUTH, anonymous=LOGIN),
+    ("mfa_generate_recovery_codes", "POST"): everyone(REAUTH, anonymous=LOGIN),
+    ("mfa_download_recovery_codes", "GET"):  everyone(404, anonymous=LOGIN),
     ("demo_login", "GET"):       everyone(405),
     ("demo_login", "POST"):      everyone(404),  # DEMO_MODE off; see test_demo_login_...
     ("set_language", "GET"):     everyone((302, "/")),
@@ -87,6 +133,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("never_flag", "POST"):      row(403, 403, 404, 403, 404, PUPIL, 403, 404, 404, LOGIN),
     ("group_list", "GET"):       everyone(200, anonymous=LOGIN),  # only the visible groups
     ("group_matrix", "GET"):     row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("group_may_appear", "GET"): row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("group_print", "GET"):      row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
     ("school_overview", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
     ("audit_trail", "GET"):      row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
     ("roster_upload", "GET"):    row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
@@ -99,6 +147,46 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("leaflet_versions", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
     ("publish_leaflet", "GET"):  everyone(405, anonymous=LOGIN),
     ("publish_leaflet", "POST"): row(404, 404, 404, 404, 404, VERSIONS, 404, 404, 404, LOGIN),
+    ("new_leaflet_draft", "GET"): everyone(405, anonymous=LOGIN),
+    ("new_leaflet_draft", "POST"): row(404, 404, 404, 404, 404, VERSIONS, 404, 404, 404, LOGIN),
+    ("edit_leaflet_draft", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    # Edits a draft's texts (not in the snapshot, so leadership is not among WRITERS).
+    ("edit_leaflet_draft", "POST"): row(404, 404, 404, 404, 404, VERSIONS, 404, 404, 404, LOGIN),
+    ("send_reminders", "GET"):   row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("send_reminders", "POST"):  row(404, 404, 404, 404, 404, REMINDERS, 404, 404, 404, LOGIN),
+    ("demo_outbox", "GET"):      everyone(404),  # DEMO_MODE off; see tests/mail/test_outbox.py
+    # Data breaches: anyone may report one; the school's leadership and the board's privacy
+    # officer keep the register. The probe breach can be closed, so each POST writes.
+    ("breach_report", "GET"):    everyone(200),
+    ("breach_report", "POST"):   everyone((302, "/breaches/report/{school}/received/")),
+    ("breach_received", "GET"):  everyone((302, "/breaches/report/{school}/")),  # no receipt
+    ("breach_register", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("breach_detail", "GET"):    row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("breach_detail", "POST"):   row(404, 404, 404, 404, 404, 302, 302, 404, 404, LOGIN),
+    ("breach_authority", "GET"): everyone(405, anonymous=LOGIN),
+    ("breach_authority", "POST"): row(404, 404, 404, 404, 404, 302, 302, 404, 404, LOGIN),
+    ("breach_close", "GET"):     everyone(405, anonymous=LOGIN),
+    ("breach_close", "POST"):    row(404, 404, 404, 404, 404, 302, 302, 404, 404, LOGIN),
+    # Processors and the processing register belong to a board: its privacy officer keeps
+    # them, the leadership of its schools reads them (403 on a change), others get 404.
+    ("processor_list", "GET"):     row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("processor_create", "GET"):   row(404, 404, 404, 404, 404, 403, 200, 404, 404, LOGIN),
+    ("processor_create", "POST"):  row(404, 404, 404, 404, 404, 403, 302, 404, 404, LOGIN),
+    ("processor_detail", "GET"):   row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("processor_edit", "GET"):     row(404, 404, 404, 404, 404, 403, 200, 404, 404, LOGIN),
+    ("processor_edit", "POST"):    row(404, 404, 404, 404, 404, 403, 302, 404, 404, LOGIN),
+    ("agreement_create", "GET"):   row(404, 404, 404, 404, 404, 403, 200, 404, 404, LOGIN),
+    ("agreement_create", "POST"):  row(404, 404, 404, 404, 404, 403, 302, 404, 404, LOGIN),
+    ("agreement_edit", "GET"):     row(404, 404, 404, 404, 404, 403, 200, 404, 404, LOGIN),
+    ("agreement_edit", "POST"):    row(404, 404, 404, 404, 404, 403, 302, 404, 404, LOGIN),
+    ("agreement_document", "GET"): row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("processing_register", "GET"): row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("processing_register_print", "GET"): row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("processing_register_csv", "GET"): row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("activity_create", "GET"):    row(404, 404, 404, 404, 404, 403, 200, 404, 404, LOGIN),
+    ("activity_create", "POST"):   row(404, 404, 404, 404, 404, 403, 302, 404, 404, LOGIN),
+    ("activity_edit", "GET"):      row(404, 404, 404, 404, 404, 403, 200, 404, 404, LOGIN),
+    ("activity_edit", "POST"):     row(404, 404, 404, 404, 404, 403, 302, 404, 404, LOGIN),
     # The API (django-ninja): anonymous callers get 401; the schema and the docs are public.
     ("api:api-root", "GET"):     everyone(404),
     ("api:openapi-json", "GET"): everyone(200),
@@ -119,13 +207,27 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("paper_form", "POST"): {"leadership"},
     ("never_flag", "POST"): {"leadership"},
     ("publish_leaflet", "POST"): {"leadership"},
+    ("new_leaflet_draft", "POST"): {"leadership"},
+    ("send_reminders", "POST"): {"leadership"},
     ("api:decide", "POST"): {"parent", "other_parent"},
+    ("breach_report", "POST"): set(PERSONAS),
+    ("breach_detail", "POST"): {"leadership", "privacy_officer"},
+    ("breach_authority", "POST"): {"leadership", "privacy_officer"},
+    ("breach_close", "POST"): {"leadership", "privacy_officer"},
+    ("processor_create", "POST"): {"privacy_officer"},
+    ("processor_edit", "POST"): {"privacy_officer"},
+    ("agreement_create", "POST"): {"privacy_officer"},
+    ("agreement_edit", "POST"): {"privacy_officer"},
+    ("activity_create", "POST"): {"privacy_officer"},
+    ("activity_edit", "POST"): {"privacy_officer"},
 }
 
 
 def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
     return {
         "pupil_id": world.emma.pk,
+        "uidb36": "4",  # a password-reset link, with a key that is not valid
+        "key": "probe-key",
         "group_id": world.group.pk,
         "school_id": world.school.pk,
         "version_id": draft.pk,
@@ -137,19 +239,65 @@ def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
             sha256="0" * 64,
             created_by=world.leadership,
         ).pk,
+        "breach_id": Breach.objects.create(
+            school=world.school,
+            reference="DL-PROBE",
+            description="A list was e-mailed to the wrong parents.",
+            discovered_at=datetime(2025, 1, 6, 9, tzinfo=UTC),
+            risk="risk",
+            measures="Asked them to delete it.",
+            ap_notified_at=datetime(2025, 1, 7, 9, tzinfo=UTC),
+        ).pk,
+        **make_register(world.board).url_kwargs(),  # board, processor, agreement, activity
     }
+
+
+_PROCESSOR = {"company": "Probe", "product": "Probe", "in_use": "on"}
+_AGREEMENT = {"model_version": "Model 4.0", "signed_on": "2026-01-01", "anonymised": "unknown"}
+_ACTIVITY = {
+    "name": "Probe",
+    "purpose": "Probe",
+    "legal_basis": "consent",
+    "data_categories": "Names",
+    "data_subjects": "Pupils",
+    "retention": "A year",
+}
 
 
 def _form_body(name: str, world: World) -> dict[str, str]:
     """For the pages: a body that would change something if it were let through."""
     return {
-        "login": {"username": world.parent.email, "password": "wrong"},
+        "account_login": {"login": world.parent.email, "password": "wrong"},
+        "account_request_login_code": {"email": world.parent.email},
+        "account_confirm_login_code": {"code": "00000000"},
+        "account_signup": {"email": "new@example.nl", "password1": "a-long-passw0rd!"},
+        "account_reauthenticate": {"password": "wrong"},
+        "account_change_password": {"oldpassword": "wrong", "password1": "n3w-passw0rd!"},
+        "account_reset_password": {"email": world.parent.email},
+        "account_reset_password_from_key": {"password1": "n3w-passw0rd!"},
+        "mfa_authenticate": {"code": "000000"},
+        "mfa_activate_totp": {"code": "000000"},
         "demo_login": {"persona": "guardian"},
         "set_language": {"language": "en", "next": "/children/"},
         "pupil_consent": {"category_4": "yes"},
         "paper_form": {"category_4": "no", "signed_by": str(world.parent.pk), "note": "Signed."},
         "never_flag": {"reason": "Safeguarding: do not photograph."},
         "publish_leaflet": {"material": "yes"},
+        "breach_report": {"description": "A lost USB stick.", "discovered_at": "2025-01-06T10:00"},
+        "breach_detail": {"discovered_at": "2025-01-06T10:00", "people_count": "12"},
+        "breach_authority": {"decision": "notified", "notified_at": "2025-01-07T12:00"},
+        "new_leaflet_draft": {"label": "versie 2028"},
+        "processor_create": _PROCESSOR,
+        "processor_edit": _PROCESSOR,
+        "agreement_create": _AGREEMENT,
+        "agreement_edit": _AGREEMENT,
+        "activity_create": _ACTIVITY,
+        "activity_edit": _ACTIVITY,
+        "edit_leaflet_draft": {
+            "form-TOTAL_FORMS": "0",
+            "form-INITIAL_FORMS": "0",
+            "intro_nl": "Nieuw",
+        },
     }.get(name, {})
 
 

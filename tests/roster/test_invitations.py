@@ -7,6 +7,8 @@ from django.tasks import task_backends
 from consentry.jobs.backend import DatabaseBackend
 from consentry.jobs.models import Job
 from consentry.jobs.worker import work
+from consentry.mail.models import OutgoingMail
+from consentry.mail.tasks import SendFailed
 from consentry.roster.models import GuardianInvitation
 from consentry.roster.tasks import send_invitations
 
@@ -50,6 +52,27 @@ def test_the_mail_is_in_the_guardians_language(invitations):
     invitation.guardian.save()
     send_invitations.call(invitations[:1])
     assert "consent" in mail.outbox[0].subject
+
+
+def test_each_invitation_is_logged_as_outgoing_mail(invitations, world, smtp_server):
+    OutgoingMail.objects.all().delete()
+    send_invitations.call(invitations)
+    logged = OutgoingMail.objects.order_by("to_address")
+    assert [(m.kind, m.status, m.school_id) for m in logged] == [
+        ("invitation", "sent", world.school.pk)
+    ] * 2
+    assert sorted(m["X-Envelope-To"] for m in smtp_server.messages) == [
+        m.to_address for m in logged
+    ]
+
+
+def test_an_invitation_the_server_refused_stays_unsent(invitations, settings, smtp_server):
+    OutgoingMail.objects.all().delete()
+    settings.MAILERS["default"]["OPTIONS"]["port"] = 1  # nobody listens there
+    with pytest.raises(SendFailed):
+        send_invitations.call(invitations[:1])
+    assert not GuardianInvitation.objects.filter(sent_at__isnull=False).exists()
+    assert not OutgoingMail.objects.exists()  # the worker retries the whole job
 
 
 @pytest.mark.usefixtures("audit_flushable")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from consentry.audit.models import AuditEntry
 from consentry.roster.models import RosterImport
 from consentry.schools.models import Guardianship, Pupil, StaffRole
+from tests.world import give_totp
 
 from . import builders as b
 from .test_edex import SENSITIVE, SENSITIVE_VALUES
@@ -111,7 +112,7 @@ def test_confirm_needs_the_previewed_hash_and_the_same_person(world, leader, cli
     pending = pending_of(post_file(leader, world, b.edex(NEW_PUPILS)))
     url = reverse("roster_preview", args=[world.school.pk, pending.pk])
     assert leader.post(url, {"action": "confirm", "payload_sha256": "0" * 64}).status_code == 403
-    colleague = world.intern
+    colleague = give_totp(world.intern)  # leadership must have an authenticator app
     StaffRole.objects.create(
         user=colleague, board=world.board, school=world.school, role=StaffRole.Role.LEADERSHIP
     )

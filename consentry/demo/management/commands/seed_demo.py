@@ -19,12 +19,15 @@ from django.utils import timezone
 
 from consentry.accounts.models import User
 from consentry.audit.models import AuditEntry
+from consentry.breaches.demo import seed as seed_breaches
 from consentry.consent import services as consent
 from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.demo import leaflet_2023
 from consentry.demo.personas import PERSONA_EMAILS, PERSONAS
 from consentry.leaflets.models import Category, LeafletVersion
 from consentry.leaflets.services import publish
+from consentry.mail import receipts
+from consentry.processors.demo import seed_processors
 from consentry.schools.models import (
     Board,
     Department,
@@ -142,6 +145,12 @@ class Seeder:
         self.make_generated_families()
         self.answer_generated_families()
         self.flag_never()
+        seed_processors(self.board, self.users["privacy_officer"], self.today)
+        seed_breaches(
+            self.school,
+            keeper=self.users["privacy_officer"],
+            reporter_email=PERSONA_EMAILS["guardian"],
+        )
         return self.school
 
     # The school and its staff
@@ -388,7 +397,7 @@ class Command(BaseCommand):
                 "Some demo persona accounts exist without the demo school; "
                 "seed into an empty database."
             )
-        with transaction.atomic():
+        with transaction.atomic(), receipts.paused():  # a made-up history: no receipts
             school = Seeder().run()
         self.stdout.write("\n".join(summary(school)))
 

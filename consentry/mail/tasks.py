@@ -1,0 +1,75 @@
+"""Background work of mail: sending one queued mail, and the leadership's reminders.
+
+The worker may run a job twice (a lease that ran out, a retry), so each task takes primary
+keys and looks at the row under a lock first: a mail already sent is skipped. The mark is
+written in the same transaction as the send; only a crash between handing the mail to the
+server and the commit could send one twice.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from consentry.accounts.models import User
+from consentry.schools import access
+from consentry.schools.models import School
+
+from .models import OutgoingMail
+from .reminders import queue_reminder, reminder_plan
+
+
+class SendFailed(Exception):
+    """The mail server refused or could not be reached; the worker retries the job."""
+
+
+@task()
+def send_outgoing_mail(mail_id: int) -> bool:
+    """Send one queued mail through the default mailer; True when it was sent now."""
+    error = None
+    with transaction.atomic():
+        mail = (
+            OutgoingMail.objects.select_for_update()
+            .filter(pk=mail_id, status=OutgoingMail.Status.QUEUED)
+            .first()
+        )
+        if mail is None:
+            return False  # already sent, given up on, or gone
+        mail.attempts += 1
+        try:
+            EmailMessage(mail.subject, mail.body, None, [mail.to_address]).send()
+        except Exception as exc:  # any failure of the mailer: record it, let the worker retry
+            error = exc
+            mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if mail.attempts >= settings.JOB_MAX_ATTEMPTS:
+                mail.status = OutgoingMail.Status.FAILED
+        else:
+            mail.status = OutgoingMail.Status.SENT
+            mail.sent_at = timezone.now()
+            mail.last_error = ""
+        if mail.sensitive and mail.status != OutgoingMail.Status.QUEUED:
+            mail.body = ""  # sent or given up on: a sign-in code is kept no longer than needed
+        mail.save()
+    if error is not None:
+        raise SendFailed(mail.last_error) from error
+    return True
+
+
+@task()
+def send_reminders(school_id: int, actor_id: int) -> int:
+    """Queue this week's reminders for a school; return how many were queued now.
+
+    The school row is locked, so two runs (a retried job) take turns: the second finds every
+    guardian reminded already and queues nothing. Someone who no longer leads the school
+    cannot have reminders sent.
+    """
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school_id)
+        actor = User.objects.get(pk=actor_id)
+        if not access.leads_school(actor, school):
+            return 0
+        plan = reminder_plan(school)
+        for user, pupils in plan.due.items():
+            queue_reminder(user, pupils, school)
+    return len(plan.due)
