@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "consentry.roster",
     "consentry.breaches",
     "consentry.processors",
+    "consentry.adhoc",  # separate consent requests (label "adhoc", not "requests")
+    "consentry.conduct",  # privacy rules that interns and visitors acknowledge
+    "consentry.retention",  # retention rules and job; a pupil's export and erasure
+    "consentry.research",  # research and training projects (categories 6, 7, 8)
     "consentry.api",
     "consentry.web",
     "consentry.demo",
@@ -81,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "consentry.accounts.middleware.RequireTOTPMiddleware",
+    "consentry.conduct.middleware.RequireAcknowledgementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -252,6 +257,11 @@ CONSENTRY_BASE_URL = os.environ.get("CONSENTRY_BASE_URL", "http://127.0.0.1:8000
 # date (`consentry agreement_reminders`, run daily); the largest signed PDF accepted.
 AGREEMENT_REMINDER_DAYS = envint("CONSENTRY_AGREEMENT_REMINDER_DAYS", 30)
 AGREEMENT_MAX_DOCUMENT_BYTES = envint("CONSENTRY_AGREEMENT_MAX_MB", 20) * 1024 * 1024
+# Retention (`consentry retention`, run daily): the records of pupils who left are erased this
+# many years after leaving (a school may set its own), mail and roster uploads after days.
+RETENTION_LEFT_PUPIL_YEARS = envint("CONSENTRY_RETENTION_LEFT_PUPIL_YEARS", 2)
+RETENTION_MAIL_DAYS = envint("CONSENTRY_RETENTION_MAIL_DAYS", 365)
+RETENTION_ROSTER_UPLOAD_DAYS = envint("CONSENTRY_RETENTION_ROSTER_UPLOAD_DAYS", 30)
 
 LOGGING = {
     "version": 1,

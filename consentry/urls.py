@@ -26,6 +26,17 @@ urlpatterns = [
     path("schools/<int:school_id>/", schools.school_overview, name="school_overview"),
     path("schools/<int:school_id>/audit/", audit.school_trail, name="audit_trail"),
     path("schools/<int:school_id>/leaflet/", leaflets.leaflet, name="leaflet"),
+    path("schools/<int:school_id>/leaflet/pdf/", leaflets.leaflet_pdf, name="leaflet_pdf"),
+    path(
+        "schools/<int:school_id>/leaflet/<int:version_id>/",
+        leaflets.leaflet,
+        name="leaflet_version",
+    ),
+    path(
+        "schools/<int:school_id>/leaflet/<int:version_id>/pdf/",
+        leaflets.leaflet_pdf,
+        name="leaflet_version_pdf",
+    ),
     path("schools/<int:school_id>/leaflet/versions/", leaflets.versions, name="leaflet_versions"),
     path("leaflet-versions/<int:version_id>/publish/", leaflets.publish, name="publish_leaflet"),
     path(
@@ -38,5 +49,9 @@ urlpatterns = [
     path("roster/", include("consentry.roster.urls")),
     path("breaches/", include("consentry.breaches.urls")),
     path("processors/", include("consentry.processors.urls")),
+    path("conduct/", include("consentry.conduct.urls")),  # privacy rules, interns
+    path("", include("consentry.adhoc.urls")),  # separate consent requests
+    path("", include("consentry.retention.urls")),  # a pupil's export and erasure, retention
+    path("projects/", include("consentry.research.urls")),  # categories 6, 7, 8
     path("", include("consentry.mail.urls")),  # reminders, demo outbox
 ]

@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 
 from tests.mail.smtp import SmtpServer
 from tests.world import World, make_world
@@ -9,6 +10,14 @@ from tests.world import World, make_world
 @pytest.fixture
 def world(db) -> World:
     return make_world()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_data_dir_in_tmp(tmp_path_factory):
+    """The same for what module-scoped fixtures store (the demo seed's files), which run
+    before the per-test folder below is set."""
+    with override_settings(DATA_DIR=tmp_path_factory.mktemp("session-data")):
+        yield
 
 
 @pytest.fixture(autouse=True)

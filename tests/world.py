@@ -16,6 +16,7 @@ from consentry.accounts.models import User
 from consentry.leaflets.models import Category, LeafletVersion
 from consentry.leaflets.services import publish
 from consentry.schools.models import Board, Group, Guardianship, Pupil, School, StaffRole
+from tests.conduct.helpers import publish_rules_acknowledged_by
 
 CATEGORY_NUMBERS = [1, 2, 3, 4, 6, 7, 8]
 PASSWORD = "pw"
@@ -113,6 +114,8 @@ def make_world() -> World:
     StaffRole.objects.create(user=intern, board=board, school=school, role=Role.INTERN)
 
     leaflet = publish(make_leaflet(school), actor=leadership, material_change=True)
+    # The intern has acknowledged the privacy rules, so the gate (tests/conduct) lets them in.
+    publish_rules_acknowledged_by(intern, school=school, keeper=leadership)
 
     other_board = Board.objects.create(name="Bestuur B")
     other_school = School.objects.create(board=other_board, name="De Andere School", brin="88YY")

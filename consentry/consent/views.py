@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from consentry.accounts.models import User
+from consentry.adhoc.questions import questions_for
 from consentry.leaflets.models import Category, LeafletVersion
 from consentry.schools import access
 from consentry.schools.models import Pupil
@@ -81,7 +82,11 @@ def children(request):
         .select_related("school", "group")
     )
     cards = _child_consent(request.user, pupils)
-    context = {"cards": cards, "answer_again": [card for card in cards if card.answer_again]}
+    context = {
+        "cards": cards,
+        "answer_again": [card for card in cards if card.answer_again],
+        "school_questions": questions_for(request.user, pupils),  # separate requests
+    }
     return render(request, "consent/children.html", context)
 
 

@@ -1,15 +1,20 @@
 """De Loofhut's privacy leaflet "versie 2023" as plain data, in Dutch and English.
 
 The Dutch text is the school's real leaflet (shared/domain/bijsluiter-privacy-loofhut-2023.txt),
-split per category into a title, a purpose (why) and examples (what it looks like in practice).
-The introduction is lightly adapted: the leaflet told parents to manage their preferences in
-Parro; here they do that in Consentry. The English is our own translation. Kept as constants so
-that the demo seed and a generated leaflet read the same words.
+split into its sections (introduction, the three parts of the policy, what we ask of parents,
+the closing line) and per category into a title, a purpose (why) and examples (what it looks
+like in practice). It is lightly adapted: the leaflet told parents to manage their preferences
+in Parro; here they do that in Consentry, and the generated leaflet says how. The English is our
+own translation. Kept as constants so that the demo seed and the tests read the same words.
 
 Category 5 is absent on purpose: the school dropped it, and numbers stay stable across versions.
 """
 
 LABEL = "versie 2023"
+
+# The leaflet's own words, section by section (LeafletVersion's texts). The generated leaflet
+# adds what comes from the configuration: how to manage preferences in Consentry, the contact
+# address, the processors per category, the version and its date.
 
 INTRO_NL = """\
 Privacy is een mensenrecht, net als het recht op gelijke behandeling en de vrijheid van \
@@ -21,46 +26,9 @@ U heeft het recht te beslissen over de privacy van uw kind. Als school hebben wi
 verantwoordelijkheid hier zorgvuldig mee om te gaan en u te helpen een geïnformeerde keuze te \
 maken.
 
-U beheert uw privacyvoorkeuren in Consentry: log in met uw e-mailadres en geef per kind en per \
-onderdeel aan of u toestemming geeft. U kunt uw keuze altijd wijzigen.
-
 De onderdelen waar we uw toestemming voor vragen zijn weloverwogen: ze helpen ons goed \
-onderwijs vorm te geven, passend bij onze visie. Hieronder leest u onze doelstelling per \
-onderdeel en de mogelijke uitwerking.
-
-Ons privacybeleid bestaat uit de volgende drie hoofdonderdelen:
-
-Verwerkersovereenkomsten
-Wij sluiten verwerkersovereenkomsten af met de bedrijven die, in dienst van ons, data van uw \
-kind verzamelen. Een van de belangrijkste afspraken in zo’n overeenkomst is dat het bedrijf de \
-data anonimiseert en alleen mag gebruiken voor de dienst die zij ons leveren. Denk hierbij aan \
-de ‘eventuele digitale werkboekjes’ waar uw kind in werkt en de onderwijsresultaten en \
-gespreksnotities die wij bijhouden in het leerlingvolgsysteem Parnassys / IEP.
-
-Datareductie en -verantwoording
-Wij werken aan het verminderen van onnodige gegevensverzameling en publicatie. Bezoekers en \
-stagiaires vragen we met onze privacyafspraken rekening te houden. De zaken die overblijven \
-zijn van belang om goed onderwijs te geven dat past bij de visie van onze school.
-
-Actieve toestemming
-Wij hebben uw toestemming nodig voor specifieke onderdelen (zie hieronder). U kunt uw \
-privacyvoorkeuren altijd inzien en wijzigen in Consentry. In alle andere gevallen en bij \
-twijfelgevallen vragen we in aparte correspondentie om uw toestemming.
-
-Wij doen ons uiterste best ieders recht op privacy na te leven. Als iets eenmaal gedeeld is, \
-ligt de verantwoordelijkheid bij u. Daarom vragen wij u:
-
-Ga respectvol om met beeldmateriaal en persoonsgegevens van kinderen en medewerkers op onze \
-school.
-
-Verspreid geen beelden waar anderen herkenbaar op staan. Ook niet als u dit zelf maakt tijdens \
-activiteiten zoals kamp, ouderhulp, uitstapjes, projectpresentaties of een grote viering.
-
-Wilt u iets publiceren waar ook andere kinderen, ouders of medewerkers herkenbaar op staan? \
-Vraag dan eerst om toestemming.
-
-Als u vragen of opmerkingen heeft, als u iets ziet wat niet klopt of een datalek vermoedt, dan \
-kunt u terecht bij de schoolleiding (info@deloofhut.nl)."""
+onderwijs vorm te geven, passend bij onze visie. Verderop leest u onze doelstelling per \
+onderdeel en de mogelijke uitwerking."""
 
 INTRO_EN = """\
 Privacy is a human right, just like the right to equal treatment and the freedom of expression. \
@@ -71,32 +39,56 @@ where everyone is equal and where we work with differences.
 You have the right to decide about your child's privacy. As a school, we have the \
 responsibility to handle this with care and to help you make an informed choice.
 
-You manage your privacy preferences in Consentry: sign in with your email address and say, for \
-each child and each category, whether you give consent. You can change your choice at any time.
-
 The categories we ask your consent for have been carefully considered: they help us shape good \
-education that fits our vision. Below you can read our purpose for each category and what it \
-may look like in practice.
+education that fits our vision. Further on you can read our purpose for each category and what \
+it may look like in practice."""
 
-Our privacy policy consists of the following three main parts:
+AGREEMENTS_NL = """\
+Wij sluiten verwerkersovereenkomsten af met de bedrijven die, in dienst van ons, data van uw \
+kind verzamelen. Een van de belangrijkste afspraken in zo’n overeenkomst is dat het bedrijf de \
+data anonimiseert en alleen mag gebruiken voor de dienst die zij ons leveren. Denk hierbij aan \
+de ‘eventuele digitale werkboekjes’ waar uw kind in werkt en de onderwijsresultaten en \
+gespreksnotities die wij bijhouden in het leerlingvolgsysteem Parnassys / IEP."""
 
-Processor agreements
+AGREEMENTS_EN = """\
 We sign processor agreements with the companies that collect your child's data on our behalf. \
 One of the most important arrangements in such an agreement is that the company anonymises the \
 data and may use it only for the service it provides to us. Think of any ‘digital workbooks’ \
 your child works in, and the educational results and notes of conversations that we keep in \
-the pupil monitoring system ParnasSys / IEP.
+the pupil monitoring system ParnasSys / IEP."""
 
-Data reduction and accountability
+REDUCTION_NL = """\
+Wij werken aan het verminderen van onnodige gegevensverzameling en publicatie. Bezoekers en \
+stagiaires vragen we met onze privacyafspraken rekening te houden. De zaken die overblijven \
+zijn van belang om goed onderwijs te geven dat past bij de visie van onze school."""
+
+REDUCTION_EN = """\
 We work to reduce unnecessary data collection and publication. We ask visitors and interns to \
 respect our privacy arrangements. What remains matters for giving good education that fits our \
-school's vision.
+school's vision."""
 
-Active consent
-We need your consent for specific categories (see below). You can always view and change your \
-privacy preferences in Consentry. In all other cases, and whenever in doubt, we ask for your \
-consent in separate correspondence.
+ACTIVE_CONSENT_NL = """\
+Wij hebben uw toestemming nodig voor specifieke onderdelen (zie verderop). U kunt uw \
+privacyvoorkeuren altijd inzien en wijzigen in Consentry."""
 
+ACTIVE_CONSENT_EN = """\
+We need your consent for specific categories (see further on). You can always view and change \
+your privacy preferences in Consentry."""
+
+CONDUCT_NL = """\
+Wij doen ons uiterste best ieders recht op privacy na te leven. Als iets eenmaal gedeeld is, \
+ligt de verantwoordelijkheid bij u. Daarom vragen wij u:
+
+Ga respectvol om met beeldmateriaal en persoonsgegevens van kinderen en medewerkers op onze \
+school.
+
+Verspreid geen beelden waar anderen herkenbaar op staan. Ook niet als u dit zelf maakt tijdens \
+activiteiten zoals kamp, ouderhulp, uitstapjes, projectpresentaties of een grote viering.
+
+Wilt u iets publiceren waar ook andere kinderen, ouders of medewerkers herkenbaar op staan? \
+Vraag dan eerst om toestemming."""
+
+CONDUCT_EN = """\
 We do our utmost to respect everyone's right to privacy. Once something has been shared, the \
 responsibility lies with you. That is why we ask you:
 
@@ -107,10 +99,29 @@ during activities such as camp, parent help, outings, project presentations or a
 celebration.
 
 Would you like to publish something in which other children, parents or staff can be \
-recognised? Then ask for permission first.
+recognised? Then ask for permission first."""
 
-If you have questions or comments, if you see something that is not right, or if you suspect a \
-data breach, please contact the school leadership (info@deloofhut.nl)."""
+CLOSING_NL = (
+    "In alle andere gevallen en bij twijfelgevallen vragen we in aparte correspondentie om uw "
+    "toestemming."
+)
+
+CLOSING_EN = "In all other cases, and whenever in doubt, we ask for your consent separately."
+
+TEXTS = {
+    "intro_nl": INTRO_NL,
+    "intro_en": INTRO_EN,
+    "agreements_nl": AGREEMENTS_NL,
+    "agreements_en": AGREEMENTS_EN,
+    "reduction_nl": REDUCTION_NL,
+    "reduction_en": REDUCTION_EN,
+    "active_consent_nl": ACTIVE_CONSENT_NL,
+    "active_consent_en": ACTIVE_CONSENT_EN,
+    "conduct_nl": CONDUCT_NL,
+    "conduct_en": CONDUCT_EN,
+    "closing_nl": CLOSING_NL,
+    "closing_en": CLOSING_EN,
+}
 
 CATEGORIES: list[dict[str, int | str]] = [
     {

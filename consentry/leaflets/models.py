@@ -1,5 +1,7 @@
 """The school's privacy leaflet (bijsluiter) in versions, with its consent categories."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -10,6 +12,13 @@ from consentry.schools.models import School
 
 def _in_language(nl: str, en: str) -> str:
     return en if (get_language() or "nl").startswith("en") and en else nl
+
+
+def _localized(name: str) -> property:
+    """The text `name` in the current language (Dutch when there is no English)."""
+    return property(
+        lambda self: _in_language(getattr(self, f"{name}_nl"), getattr(self, f"{name}_en"))
+    )
 
 
 class LeafletVersionQuerySet(models.QuerySet["LeafletVersion"]):
@@ -37,8 +46,21 @@ class LeafletVersion(models.Model):
     )
     answer_round = models.PositiveIntegerField(_("answer round"), default=0)
     material_change = models.BooleanField(_("material change"), null=True, blank=True)
+    # The school's own words, in the order the leaflet reads. Paragraphs are separated by an
+    # empty line. What follows from the configuration (the categories, the processors with a
+    # valid agreement, the contact address, how to manage preferences) is generated around them.
     intro_nl = models.TextField(_("introduction (Dutch)"), blank=True)
     intro_en = models.TextField(_("introduction (English)"), blank=True)
+    agreements_nl = models.TextField(_("processor agreements (Dutch)"), blank=True)
+    agreements_en = models.TextField(_("processor agreements (English)"), blank=True)
+    reduction_nl = models.TextField(_("data reduction and accountability (Dutch)"), blank=True)
+    reduction_en = models.TextField(_("data reduction and accountability (English)"), blank=True)
+    active_consent_nl = models.TextField(_("active consent (Dutch)"), blank=True)
+    active_consent_en = models.TextField(_("active consent (English)"), blank=True)
+    conduct_nl = models.TextField(_("what we ask of parents (Dutch)"), blank=True)
+    conduct_en = models.TextField(_("what we ask of parents (English)"), blank=True)
+    closing_nl = models.TextField(_("closing (Dutch)"), blank=True)
+    closing_en = models.TextField(_("closing (English)"), blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -57,8 +79,32 @@ class LeafletVersion(models.Model):
             models.UniqueConstraint(fields=["school", "label"], name="unique_leaflet_label"),
         ]
 
+    # The texts above by name; each has a Dutch and an English field.
+    TEXTS = ("intro", "agreements", "reduction", "active_consent", "conduct", "closing")
+
     def __str__(self) -> str:
         return f"{self.school}: {self.label}"
+
+    intro = _localized("intro")
+    agreements = _localized("agreements")
+    reduction = _localized("reduction")
+    active_consent = _localized("active_consent")
+    conduct = _localized("conduct")
+    closing = _localized("closing")
+
+    @classmethod
+    def text_fields(cls) -> list[str]:
+        return [f"{name}_{language}" for name in cls.TEXTS for language in ("nl", "en")]
+
+    def replaced_at(self) -> datetime | None:
+        """When the next version was published: the end of this one's time as the active
+        leaflet (None while it is a draft or still active)."""
+        if self.status != self.Status.ARCHIVED or self.published_at is None:
+            return None
+        later = LeafletVersion.objects.filter(
+            school_id=self.school_id, published_at__gt=self.published_at
+        )
+        return later.order_by("published_at").values_list("published_at", flat=True).first()
 
 
 class Category(models.Model):

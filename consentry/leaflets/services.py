@@ -70,9 +70,8 @@ def new_draft(source: LeafletVersion, *, label: str, actor: User) -> LeafletVers
         raise LeafletError(_("Give the new version a label."))
     if LeafletVersion.objects.filter(school=source.school, label=label).exists():
         raise LeafletError(_("A version with this label already exists."))
-    draft = LeafletVersion.objects.create(
-        school=source.school, label=label, intro_nl=source.intro_nl, intro_en=source.intro_en
-    )
+    texts = {field: getattr(source, field) for field in LeafletVersion.text_fields()}
+    draft = LeafletVersion.objects.create(school=source.school, label=label, **texts)
     for category in source.categories.all():
         category.pk = None
         category.version = draft

@@ -1,20 +1,24 @@
 """The leaflet: read by anyone; versions drafted, edited and published by the leadership."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import modelformset_factory
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consentry.consent import summaries
 from consentry.schools import access
-from consentry.schools.models import Pupil, School
+from consentry.schools.models import Pupil
 
-from . import services
+from . import document, services
 from .models import Category, LeafletVersion
 
 
@@ -23,13 +27,46 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def leaflet(request, school_id: int):
-    """The active leaflet is public: anyone may read what the school asks consent for."""
-    school = get_object_or_404(School, pk=school_id)
-    version = LeafletVersion.objects.active().filter(school=school).first()
-    if version is None:
-        raise Http404("No active leaflet.")
-    return render(request, "leaflets/leaflet.html", {"school": school, "version": version})
+def _readable_version(user, school_id: int, version_id: int | None) -> LeafletVersion:
+    """The active version, or the version asked for.
+
+    A published version (active or archived) is public: the school published it to all
+    parents, and an archived one stays readable as the proof of what guardians answered to.
+    A draft is not public; those who oversee the school may read it before it is published.
+    """
+    versions = LeafletVersion.objects.filter(school_id=school_id).select_related("school")
+    if version_id is None:
+        return get_object_or_404(versions.active())
+    version = get_object_or_404(versions, pk=version_id)
+    if version.status == LeafletVersion.Status.DRAFT and not (
+        access.schools_overseen_by(user).filter(pk=school_id).exists()
+    ):
+        raise Http404("A draft is not public.")
+    return version
+
+
+def leaflet(request, school_id: int, version_id: int | None = None):
+    """The leaflet as a web page, in the visitor's language."""
+    version = _readable_version(request.user, school_id, version_id)
+    published = version.school.leaflet_versions.exclude(status=LeafletVersion.Status.DRAFT)
+    context = document.context(version) | {
+        "other_versions": published.exclude(pk=version.pk).order_by("-published_at"),
+    }
+    return render(request, "leaflets/leaflet.html", context)
+
+
+def leaflet_pdf(request, school_id: int, version_id: int | None = None):
+    """The same leaflet as an A4 PDF; `?lang=en` or `?lang=nl` picks its language."""
+    version = _readable_version(request.user, school_id, version_id)
+    language = request.GET.get("lang", "")
+    if language not in dict(settings.LANGUAGES):
+        language = translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language):
+        html = render_to_string("leaflets/leaflet_print.html", document.context(version))
+        name = slugify(f"{_('privacy leaflet')} {version.school.name} {version.label}")
+    response = HttpResponse(document.render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}-{language}.pdf"'  # slug: ASCII
+    return response
 
 
 class NewDraftForm(forms.Form):
@@ -85,7 +122,7 @@ CategoryFormSet = modelformset_factory(Category, fields=TEXTS, extra=0, edit_onl
 class IntroForm(forms.ModelForm):
     class Meta:
         model = LeafletVersion
-        fields = ["intro_nl", "intro_en"]
+        fields = LeafletVersion.text_fields()
 
 
 def _draft_led_by(user, version_id: int) -> LeafletVersion:

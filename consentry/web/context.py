@@ -22,6 +22,11 @@ class Navigation:
         return self.user.children.exists() or Pupil.objects.filter(account_id=self.user.pk).exists()
 
     @cached_property
+    def projects(self) -> bool:
+        """Members of a research or training project find it here (leadership: overview)."""
+        return self.user.research_projects.exists()
+
+    @cached_property
     def staff(self) -> bool:
         return self.user.staff_roles.exists()
 

@@ -29,10 +29,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from consentry.api.api import api
 from consentry.audit.models import AuditEntry
 from consentry.breaches.models import Breach
+from consentry.conduct.models import PrivacyRules
 from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.leaflets.models import LeafletVersion
 from consentry.roster.models import RosterImport
+from tests.adhoc.helpers import make_probe_request
 from tests.processors.helpers import make_register
+from tests.research.helpers import make_probe, probe_body
 from tests.world import World, make_leaflet
 
 PERSONAS = (
@@ -58,6 +61,8 @@ VERSIONS = (302, "/schools/{school}/leaflet/versions/")
 REMINDERS = (302, "/schools/{school}/reminders/")
 ASK_CODE = (302, "/login/code/")  # no sign-in code is waiting: ask for one
 REAUTH = (302, "/reauthenticate/")  # security settings: the password again first
+RULES = (302, "/conduct/schools/{school}/")
+ACKNOWLEDGED = (302, "/conduct/schools/{school}/acknowledgements/")
 
 
 def row(*outcomes) -> dict[str, int | tuple[int, str]]:
@@ -144,6 +149,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("roster_guardians", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
     ("roster_guardians_template", "GET"): everyone(200, anonymous=LOGIN),
     ("leaflet", "GET"):          everyone(200),  # the active leaflet is public
+    ("leaflet_pdf", "GET"):      everyone(200),
+    # A published version stays public (tests/leaflets); the probe's version is a draft,
+    # which only those who oversee the school may proofread.
+    ("leaflet_version", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, 404),
+    ("leaflet_version_pdf", "GET"): row(404, 404, 404, 404, 404, 200, 200, 404, 404, 404),
     ("leaflet_versions", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
     ("publish_leaflet", "GET"):  everyone(405, anonymous=LOGIN),
     ("publish_leaflet", "POST"): row(404, 404, 404, 404, 404, VERSIONS, 404, 404, 404, LOGIN),
@@ -187,6 +197,71 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("activity_create", "POST"):   row(404, 404, 404, 404, 404, 403, 302, 404, 404, LOGIN),
     ("activity_edit", "GET"):      row(404, 404, 404, 404, 404, 403, 200, 404, 404, LOGIN),
     ("activity_edit", "POST"):     row(404, 404, 404, 404, 404, 403, 302, 404, 404, LOGIN),
+    # Privacy rules for interns and visitors: the leadership and the privacy officer write,
+    # publish and see who acknowledged; only an intern or visitor acknowledges (the world's
+    # intern already did: a POST changes nothing). The gate itself is tested in tests/conduct.
+    ("conduct_acknowledge", "GET"):  row(404, 404, 404, 404, 404, 404, 404, 200, 404, LOGIN),
+    ("conduct_acknowledge", "POST"): row(404, 404, 404, 404, 404, 404, 404,
+                                         (302, "/conduct/acknowledge/"), 404, LOGIN),
+    ("conduct_rules", "GET"):        row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("conduct_rules_new", "GET"):    row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("conduct_rules_new", "POST"):   row(404, 404, 404, 404, 404, RULES, RULES, 404, 404, LOGIN),
+    ("conduct_rules_edit", "GET"):   row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    # Edits a draft's text (not in the snapshot, so nobody is among WRITERS).
+    ("conduct_rules_edit", "POST"):  row(404, 404, 404, 404, 404, RULES, RULES, 404, 404, LOGIN),
+    ("conduct_rules_publish", "GET"):  everyone(405, anonymous=LOGIN),
+    ("conduct_rules_publish", "POST"): row(404, 404, 404, 404, 404, RULES, RULES, 404, 404,
+                                           LOGIN),
+    ("conduct_acknowledgements", "GET"): row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("conduct_record_paper", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("conduct_record_paper", "POST"): row(404, 404, 404, 404, 404, ACKNOWLEDGED, ACKNOWLEDGED,
+                                          404, 404, LOGIN),
+    # Research and training projects (categories 6, 7, 8): the leadership and the privacy
+    # officer manage them and see coverage; only members (the probe: teacher) see material.
+    ("research_projects", "GET"):       everyone(200, anonymous=LOGIN),  # only one's own
+    ("research_project_create", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("research_project_create", "POST"): row(404, 404, 404, 404, 404, 302, 302, 404, 404, LOGIN),
+    ("research_project", "GET"):        row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("research_project_edit", "GET"):   row(404, 404, 404, 403, 404, 200, 200, 404, 404, LOGIN),
+    ("research_project_edit", "POST"):  row(404, 404, 404, 403, 404, 302, 302, 404, 404, LOGIN),
+    ("research_material_upload", "GET"):  row(404, 404, 404, 200, 404, 403, 403, 404, 404, LOGIN),
+    ("research_material_upload", "POST"): row(404, 404, 404, 302, 404, 403, 403, 404, 404, LOGIN),
+    ("research_material", "GET"):       row(404, 404, 404, 200, 404, 404, 404, 404, 404, LOGIN),
+    ("research_material_tags", "GET"):  row(404, 404, 404, 200, 404, 404, 404, 404, 404, LOGIN),
+    ("research_material_tags", "POST"): row(404, 404, 404, 302, 404, 404, 404, 404, 404, LOGIN),
+    ("research_material_destroy", "GET"):  everyone(405, anonymous=LOGIN),
+    ("research_material_destroy", "POST"): row(404, 404, 404, 302, 404, 302, 302, 404, 404,
+                                               LOGIN),
+    # Separate consent requests: the probe is a sent request about Emma by her teacher, with
+    # a preview. Its writer and the leadership change it (a sent one can no longer be edited
+    # or sent again: 302 back to it, nothing changed), the privacy officer reads (403 on a
+    # change), a teacher of another group may ask about their own pupils only; Emma's
+    # guardians answer it and see its preview.
+    ("consent_requests", "GET"):     row(404, 404, 404, 200, 200, 200, 200, 404, 404, LOGIN),
+    ("consent_request_new", "GET"):  row(404, 404, 404, 200, 200, 200, 403, 404, 404, LOGIN),
+    ("consent_request_new", "POST"): row(404, 404, 404, 302, 200, 302, 403, 404, 404, LOGIN),
+    ("consent_request", "GET"):      row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("consent_request_edit", "GET"):  row(404, 404, 404, 302, 404, 302, 403, 404, 404, LOGIN),
+    ("consent_request_edit", "POST"): row(404, 404, 404, 302, 404, 302, 403, 404, 404, LOGIN),
+    ("consent_request_open", "GET"):  everyone(405, anonymous=LOGIN),
+    ("consent_request_open", "POST"): row(404, 404, 404, 302, 404, 302, 403, 404, 404, LOGIN),
+    ("consent_request_close", "GET"):  everyone(405, anonymous=LOGIN),
+    ("consent_request_close", "POST"): row(404, 404, 404, 302, 404, 302, 403, 404, 404, LOGIN),
+    ("consent_request_preview", "GET"): row(200, 200, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("consent_request_answer", "GET"):  everyone(405, anonymous=LOGIN),
+    ("consent_request_answer", "POST"): row(KIDS, KIDS, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    # A pupil's data (the right of access) for the school's leadership, the board's privacy
+    # officer and the guardians with authority (each download is audited, so they write);
+    # erasure and retention only for the first two. Emma is still at school: erasure is
+    # refused (200, nothing changed). Only the privacy officer sets a school's period.
+    ("pupil_data", "GET"):       row(200, 200, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("pupil_data_json", "GET"):  row(200, 200, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("pupil_data_zip", "GET"):   row(200, 200, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("pupil_erase", "GET"):      row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("pupil_erase", "POST"):     row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("retention_overview", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),
+    ("retention_overview", "POST"): row(404, 404, 404, 404, 404, 403,
+                                        (302, "/schools/{school}/retention/"), 404, 404, LOGIN),
     # The API (django-ninja): anonymous callers get 401; the schema and the docs are public.
     ("api:api-root", "GET"):     everyone(404),
     ("api:openapi-json", "GET"): everyone(200),
@@ -220,6 +295,20 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("agreement_edit", "POST"): {"privacy_officer"},
     ("activity_create", "POST"): {"privacy_officer"},
     ("activity_edit", "POST"): {"privacy_officer"},
+    ("conduct_rules_new", "POST"): {"leadership", "privacy_officer"},
+    ("conduct_rules_publish", "POST"): {"leadership", "privacy_officer"},
+    ("conduct_record_paper", "POST"): {"leadership", "privacy_officer"},
+    ("consent_request_new", "POST"): {"teacher", "leadership"},
+    ("consent_request_close", "POST"): {"teacher", "leadership"},
+    ("consent_request_answer", "POST"): {"parent", "other_parent"},
+    ("research_project_create", "POST"): {"leadership", "privacy_officer"},
+    ("research_project_edit", "POST"): {"leadership", "privacy_officer"},
+    ("research_material_upload", "POST"): {"teacher"},
+    ("research_material_tags", "POST"): {"teacher"},
+    ("research_material_destroy", "POST"): {"teacher", "leadership", "privacy_officer"},
+    ("pupil_data_json", "GET"): {"parent", "other_parent", "leadership", "privacy_officer"},
+    ("pupil_data_zip", "GET"): {"parent", "other_parent", "leadership", "privacy_officer"},
+    ("retention_overview", "POST"): {"privacy_officer"},
 }
 
 
@@ -249,10 +338,16 @@ def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
             ap_notified_at=datetime(2025, 1, 7, 9, tzinfo=UTC),
         ).pk,
         **make_register(world.board).url_kwargs(),  # board, processor, agreement, activity
+        **make_probe(world),  # research: project_id, material_id (teacher is the member)
+        "request_id": make_probe_request(world).pk,  # sent, about Emma, with a preview
+        "rules_id": PrivacyRules.objects.create(
+            school=world.school, label="Probe draft", text_nl="Geen foto's."
+        ).pk,
     }
 
 
 _PROCESSOR = {"company": "Probe", "product": "Probe", "in_use": "on"}
+_CONSENT_REQUEST = {"purpose": "Probe", "description": "Probe", "deadline": "2099-01-01"}
 _AGREEMENT = {"model_version": "Model 4.0", "signed_on": "2026-01-01", "anonymised": "unknown"}
 _ACTIVITY = {
     "name": "Probe",
@@ -280,8 +375,13 @@ def _form_body(name: str, world: World) -> dict[str, str]:
         "demo_login": {"persona": "guardian"},
         "set_language": {"language": "en", "next": "/children/"},
         "pupil_consent": {"category_4": "yes"},
+        "consent_request_new": _CONSENT_REQUEST | {"pupils": str(world.emma.pk)},
+        "consent_request_edit": _CONSENT_REQUEST | {"pupils": str(world.emma.pk)},
+        "consent_request_answer": {"pupil": str(world.emma.pk), "answer": "yes"},
         "paper_form": {"category_4": "no", "signed_by": str(world.parent.pk), "note": "Signed."},
         "never_flag": {"reason": "Safeguarding: do not photograph."},
+        "pupil_erase": {"reason": "guardian_request", "confirm": "on"},
+        "retention_overview": {"left_pupil_years": "3"},
         "publish_leaflet": {"material": "yes"},
         "breach_report": {"description": "A lost USB stick.", "discovered_at": "2025-01-06T10:00"},
         "breach_detail": {"discovered_at": "2025-01-06T10:00", "people_count": "12"},
@@ -293,6 +393,18 @@ def _form_body(name: str, world: World) -> dict[str, str]:
         "agreement_edit": _AGREEMENT,
         "activity_create": _ACTIVITY,
         "activity_edit": _ACTIVITY,
+        "conduct_acknowledge": {"period_from": "2026-01-01", "keeps_rules": "on"},
+        "conduct_rules_new": {"label": "Probe rules", "text_nl": "Geen foto's."},
+        "conduct_rules_edit": {"label": "Probe draft", "text_nl": "Geen video's."},
+        "conduct_record_paper": {
+            "name": "A visitor",
+            "role": "visitor",
+            "period_from": "2026-01-05",
+            "period_to": "2026-01-06",
+            "rules": str(PrivacyRules.objects.current_for(world.school).pk),
+            "signed": "on",
+        },
+        **({name: probe_body(world, name)} if name.startswith("research_") else {}),
         "edit_leaflet_draft": {
             "form-TOTAL_FORMS": "0",
             "form-INITIAL_FORMS": "0",

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from consentry.accounts.models import User
 from consentry.audit.models import AuditEntry
@@ -12,6 +13,7 @@ from consentry.audit.services import verify_chain
 from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.consent.services import State, active_version, consent_overview
 from consentry.demo.personas import PERSONA_EMAILS
+from consentry.retention.rules import expired_left_pupils
 from consentry.schools.models import Department, Group, Guardianship, Pupil, School, StaffRole
 
 Role = StaffRole.Role
@@ -116,3 +118,10 @@ def test_a_second_run_changes_nothing(school):
     before = counts()
     assert "already there" in seed()
     assert counts() == before
+
+
+def test_two_pupils_left_and_one_is_due_for_erasure(school):
+    left = Pupil.objects.filter(school=school, left_on__isnull=False)
+    assert left.count() == 2 and not left.filter(group__isnull=False).exists()
+    [due] = expired_left_pupils(timezone.now())
+    assert due.pk in {p.pk for p in left}

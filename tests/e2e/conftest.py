@@ -128,8 +128,9 @@ def consentry(chromium, mailbox, tmp_path_factory) -> Iterator[Consentry]:
 
 @pytest.fixture(scope="session")
 def browser(chromium):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=10_000)  # a slow CI machine under load, not a hung page
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium)
         yield browser

@@ -95,6 +95,7 @@ def test_a_guardians_refusal_reaches_both_guardians_and_the_teacher(
 
     # The printable A4 list for a trip says the same, without the site's navigation.
     teacher.get_by_role("link", name=nl("Printable version (A4)")).click()
+    expect(teacher).to_have_url(re.compile(r"/print/\?category=4$"))
     expect(teacher.locator("section.may-not")).to_contain_text("Lotte de Vries")
     assert_accessible(teacher, "teacher: printable list, category 4")
     teacher.emulate_media(media="print")
@@ -118,6 +119,7 @@ def test_leadership_records_a_paper_form_and_a_never_flag(
     assert_accessible(boss, "leadership: reminders")
     boss.goto(overview_url)
     boss.get_by_role("link", name=nl("Publish a new leaflet version")).click()
+    expect(boss).to_have_url(re.compile(r"/leaflet/versions/$"))
     assert_accessible(boss, "leadership: leaflet versions")
 
     # A pupil of Zonnebloem (not Lotte) whose answers are incomplete: a paper form came in.
@@ -132,6 +134,7 @@ def test_leadership_records_a_paper_form_and_a_never_flag(
     expect(boss.get_by_role("heading", level=1)).to_have_text(pupil)
 
     boss.get_by_role("link", name=nl("Record a paper form")).click()
+    expect(boss).to_have_url(re.compile(r"/paper-form/$"))
     assert_accessible(boss, "leadership: paper form")
     signer = boss.locator("select[name=signed_by] option").first.inner_text().strip()
     category_fieldset(boss, 1).get_by_role("radio", name=nl("Yes"), exact=True).check()
@@ -154,6 +157,7 @@ def test_leadership_records_a_paper_form_and_a_never_flag(
 
     # Then a never-photograph flag, with a reason.
     boss.get_by_role("link", name=nl("Never-photograph flag")).click()
+    expect(boss).to_have_url(re.compile(r"/never-flag/$"))
     assert_accessible(boss, "leadership: never-photograph flag")
     reason = "Pleeggezin: het kind mag niet herkenbaar in beeld"
     boss.get_by_label(nl("Reason (seen only by the school leadership)")).fill(reason)

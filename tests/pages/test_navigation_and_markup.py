@@ -65,6 +65,7 @@ PAGES = [
     ("leadership", "paper_form", {"pupil_id": "emma"}, ""),
     ("leadership", "never_flag", {"pupil_id": "emma"}, ""),
     ("anonymous", "leaflet", {"school_id": "school"}, ""),
+    ("anonymous", "leaflet_version", {"school_id": "school", "version_id": "leaflet"}, ""),
 ]
 
 

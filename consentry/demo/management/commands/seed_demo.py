@@ -18,8 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from consentry.accounts.models import User
+from consentry.adhoc.demo import seed_requests
 from consentry.audit.models import AuditEntry
 from consentry.breaches.demo import seed as seed_breaches
+from consentry.conduct.demo import seed as seed_conduct
 from consentry.consent import services as consent
 from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.demo import leaflet_2023
@@ -28,6 +30,7 @@ from consentry.leaflets.models import Category, LeafletVersion
 from consentry.leaflets.services import publish
 from consentry.mail import receipts
 from consentry.processors.demo import seed_processors
+from consentry.research.demo import seed as seed_projects
 from consentry.schools.models import (
     Board,
     Department,
@@ -145,11 +148,22 @@ class Seeder:
         self.make_generated_families()
         self.answer_generated_families()
         self.flag_never()
+        self.mark_leavers()
         seed_processors(self.board, self.users["privacy_officer"], self.today)
         seed_breaches(
             self.school,
             keeper=self.users["privacy_officer"],
             reporter_email=PERSONA_EMAILS["guardian"],
+        )
+        seed_conduct(self.school, keeper=self.users["leadership"])
+        seed_requests(
+            self.school, teacher=self.users["teacher"], leadership=self.users["leadership"]
+        )
+        seed_projects(
+            self.school,
+            leadership=self.users["leadership"],
+            teacher=self.users["teacher"],
+            today=self.today,
         )
         return self.school
 
@@ -202,8 +216,7 @@ class Seeder:
         version = LeafletVersion.objects.create(
             school=self.school,
             label=leaflet_2023.LABEL,
-            intro_nl=leaflet_2023.INTRO_NL,
-            intro_en=leaflet_2023.INTRO_EN,
+            **leaflet_2023.TEXTS,
         )
         Category.objects.bulk_create(
             Category(version=version, **texts) for texts in leaflet_2023.CATEGORIES
@@ -383,6 +396,17 @@ class Seeder:
         ):
             child = self.rng.choice(family.children)
             consent.set_never_flag(self.users["leadership"], child, active=True, reason=reason)
+
+
+    def mark_leavers(self) -> None:
+        """Two children who left: one long enough ago for the retention job to erase (its
+        dry run shows it), one who left recently and is kept."""
+        families = [f for f in self.families if len(f.children) > 1]
+        for family, days_ago in zip(self.rng.sample(families, 2), (3 * 365, 200), strict=True):
+            child = family.children[-1]
+            child.left_on = self.today - timedelta(days=days_ago)
+            child.group = None
+            child.save(update_fields=["left_on", "group"])
 
 
 class Command(BaseCommand):

@@ -1,0 +1,136 @@
+"""Which pupils in a project's material are covered by consent, and which are not.
+
+Derived every time, never stored: a guardian may withdraw consent at any moment, and
+material that shows a pupil who is no longer covered must be blocked at once.
+
+- The subject of a kind 6 project is covered only by the separate request, approved by
+  every guardian with parental authority (or by the pupil from 16): research about one child
+  "always goes in consultation with the parents", so one parent's yes is not enough.
+- Every other pupil in the material needs consent in the leaflet category of the project's
+  kind (6, 7 or 8), through `consent.services.check`: unanswered, refused, guardians who
+  disagree and a never-photograph flag all mean not covered.
+- In a kind 6 project nothing is usable before the subject is covered: the material exists
+  for the subject's sake.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from consentry.adhoc import services as adhoc
+from consentry.adhoc.models import RequestAnswer
+from consentry.consent.services import REASONS, ConsentError, check
+from consentry.schools.models import Guardianship, Pupil
+
+from .models import Material, Project
+
+
+@dataclass(frozen=True)
+class Cover:
+    pupil: Pupil
+    covered: bool
+    reason: str
+    is_subject: bool = False
+
+
+@dataclass
+class Coverage:
+    project: Project
+    pupils: dict[int, Cover]  # pupil id -> cover
+
+    @property
+    def uncovered(self) -> list[Cover]:
+        return [cover for cover in self.pupils.values() if not cover.covered]
+
+    @property
+    def covered(self) -> list[Cover]:
+        return [cover for cover in self.pupils.values() if cover.covered]
+
+    def uncovered_in(self, material: Material) -> list[Cover]:
+        """The pupils who block this material (the subject counts in a kind 6 project)."""
+        ids = {pupil.pk for pupil in material.pupils.all()}
+        if self.project.subject_id is not None:
+            ids.add(self.project.subject_id)
+        return [self.pupils[pid] for pid in sorted(ids) if not self.pupils[pid].covered]
+
+    def allows(self, material: Material) -> bool:
+        return not self.uncovered_in(material)
+
+
+def coverage(project: Project, materials: Iterable[Material] | None = None) -> Coverage:
+    """The cover of every pupil in the given material (default: all live material of the
+    project), and of the subject of a kind 6 project. A fixed number of queries."""
+    if materials is None:
+        materials = project.materials.live().prefetch_related("pupils")
+    ids = {pupil.pk for material in materials for pupil in material.pupils.all()}
+    pupils = Pupil.objects.filter(pk__in=ids).exclude(pk=project.subject_id or 0)
+    covers = _category_covers(project, pupils)
+    if project.subject is not None:
+        covers[project.subject.pk] = subject_cover(project)
+    ordered = sorted(covers.values(), key=lambda c: (not c.is_subject, c.pupil.full_name))
+    return Coverage(project, {cover.pupil.pk: cover for cover in ordered})
+
+
+def _category_covers(project: Project, pupils: QuerySet[Pupil]) -> dict[int, Cover]:
+    by_id = {pupil.pk: pupil for pupil in pupils}
+    if not by_id:
+        return {}
+    try:
+        verdicts = check(pupils, project.school, project.category_number)
+    except ConsentError as error:  # no active leaflet, or the category is not in it
+        return {pid: Cover(pupil, False, str(error)) for pid, pupil in by_id.items()}
+    return {
+        v.pupil_id: Cover(by_id[v.pupil_id], v.allowed, v.reason_text)
+        for v in verdicts
+        if v.pupil_id in by_id
+    }
+
+
+def subject_cover(project: Project) -> Cover:
+    """Is the subject of a kind 6 project covered by the separate request?
+
+    Stricter than the request itself (where one guardian's yes is enough, as for the
+    leaflet): research about one child needs the yes of every guardian with parental
+    authority, or the pupil's own yes from 16. The request's rules still apply on top: it
+    must have been sent, nobody may have said no, and a never-photograph flag blocks.
+    """
+    subject, consent_request = project.subject, project.consent_request
+    assert subject is not None and consent_request is not None
+    if consent_request.status == consent_request.Status.DRAFT:
+        return Cover(subject, False, _("The separate request has not been sent."), True)
+    if not adhoc.request_allows(consent_request, subject):
+        outcome = adhoc.outcomes(consent_request).get(subject.pk)
+        if subject.pk in adhoc.never_flagged([subject.pk]):
+            reason = str(REASONS["never_photograph"])
+        else:
+            reason = outcome.reason_text if outcome else _("Not asked in the separate request.")
+        return Cover(subject, False, reason, True)
+    missing = _guardians_without_yes(consent_request, subject)
+    if missing:
+        reason = ngettext(
+            "Waiting for the yes of %(count)d more guardian with parental authority.",
+            "Waiting for the yes of %(count)d more guardians with parental authority.",
+            missing,
+        ) % {"count": missing}
+        return Cover(subject, False, reason, True)
+    return Cover(subject, True, _("Every guardian with parental authority said yes."), True)
+
+
+def _guardians_without_yes(consent_request, pupil: Pupil) -> int:
+    """How many guardians with authority have not (or no longer) said yes; 0 from 16,
+    when the pupil's own yes (checked by `request_allows`) is what counts."""
+    if pupil.decides_for_self(timezone.localdate()):
+        return 0
+    latest: dict[int | None, bool] = {}
+    for guardian_id, given in (
+        RequestAnswer.objects.filter(request=consent_request, pupil=pupil)
+        .order_by("recorded_at", "id")
+        .values_list("guardian_id", "given")
+    ):
+        latest[guardian_id] = given
+    deciders = Guardianship.objects.filter(pupil=pupil, has_parental_authority=True)
+    return sum(1 for gid in deciders.values_list("guardian_id", flat=True) if not latest.get(gid))

@@ -1,0 +1,168 @@
+"""Research and training projects: the leaflet's categories 6, 7 and 8.
+
+The leaflet promises parents that material of these kinds is never shown publicly, never
+shared with others, used only for its purpose and destroyed after use. A project makes that
+promise checkable: it has a kind, an external party, a purpose, the members who may see its
+material, and an end date after which the material is destroyed.
+
+- Kind 6 (internal research) is about one pupil, the subject: the subject's guardians give
+  explicit consent through a separate request (`adhoc.ConsentRequest`); the other pupils in
+  the material are "bijvangst" and need category 6 consent.
+- Kind 7 (internal training) and 8 (anonymised national research): every pupil in the
+  material needs category 7 or 8 consent.
+
+Who is covered is derived, never stored (see `coverage.py`): consent can be withdrawn at any
+time, and material that stops being covered is blocked at once.
+"""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from consentry.adhoc.models import ConsentRequest
+from consentry.processors.storage import get_private_storage
+from consentry.schools.models import Pupil, School
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def ended_before(self, day: date) -> "ProjectQuerySet":
+        return self.filter(ends_on__lt=day)
+
+
+class Project(models.Model):
+    """A research or training project whose material only its members may see."""
+
+    class Kind(models.IntegerChoices):
+        RESEARCH = 6, _("6. Internal research about one pupil")
+        TRAINING = 7, _("7. Internal training")
+        NATIONAL = 8, _("8. Anonymised national research")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="projects")
+    kind = models.PositiveSmallIntegerField(_("kind"), choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    external_party = models.CharField(
+        _("external party"),
+        max_length=200,
+        help_text=_("Who works with the school on it, for example a coach or a university."),
+    )
+    purpose = models.TextField(_("purpose"))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="research_projects",
+        verbose_name=_("members"),
+        help_text=_("Only they may see the material."),
+    )
+    subject = models.ForeignKey(
+        Pupil,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="research_projects",
+        verbose_name=_("the pupil the research is about"),
+    )
+    consent_request = models.OneToOneField(
+        ConsentRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="research_project",
+        verbose_name=_("separate consent request"),
+    )
+    ends_on = models.DateField(
+        _("end date"),
+        help_text=_("The last day the material may be used; it is destroyed the day after."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("research or training project")
+        ordering = ["-ends_on", "title"]
+        constraints = [
+            # Kind 6 is about one pupil and rests on a separate request; 7 and 8 on neither.
+            # (The subject of an ended kind 6 project is cleared when the pupil is erased.)
+            models.CheckConstraint(
+                condition=Q(kind=6, consent_request__isnull=False)
+                | (~Q(kind=6) & Q(subject__isnull=True, consent_request__isnull=True)),
+                name="research_request_only_for_kind_6",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def category_number(self) -> int:
+        """The leaflet category that covers the pupils in the material: the kind itself."""
+        return int(self.kind)
+
+    def has_ended(self, day: date) -> bool:
+        """The end date is the last day of use: from the next day the project is read-only
+        and its material is due for destruction."""
+        return day > self.ends_on
+
+
+def material_path(instance: "Material", filename: str) -> str:
+    """A random name: the uploaded name (kept in `original_name`) never reaches the disk."""
+    suffix = {"photo": "img", "video": "video", "document": "pdf"}.get(instance.kind, "bin")
+    return f"research/{uuid.uuid4().hex}.{suffix}"
+
+
+class MaterialQuerySet(models.QuerySet["Material"]):
+    def live(self) -> "MaterialQuerySet":
+        return self.filter(destroyed_at__isnull=True)
+
+
+class Material(models.Model):
+    """A photo, video or document of a project, with the pupils who appear in it.
+
+    The uploader tags the pupils; coverage is checked against those tags. After destruction
+    the row stays as the record (kind, dates, rule), without the file, its name or the tags.
+    """
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("photo")
+        VIDEO = "video", _("video")
+        DOCUMENT = "document", _("document")
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="materials")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(
+        _("file"), storage=get_private_storage, upload_to=material_path, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    pupils = models.ManyToManyField(
+        Pupil, blank=True, related_name="research_material", verbose_name=_("pupils in it")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    destroyed_at = models.DateTimeField(_("destroyed at"), null=True, blank=True)
+    destroyed_under = models.CharField(_("destroyed under rule"), max_length=200, blank=True)
+
+    objects = MaterialQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("project material")
+        verbose_name_plural = _("project material")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.project})"
+
+    @property
+    def is_destroyed(self) -> bool:
+        return self.destroyed_at is not None

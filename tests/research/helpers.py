@@ -1,0 +1,95 @@
+"""Building blocks for the research tests (and the access table): a project with material."""
+
+import io
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+
+from consentry.research.models import Material, Project
+from tests.world import World
+
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+WEBM = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + b"\x00" * 64
+
+
+def png(size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise(size, 50).convert("RGB").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg_with_gps() -> bytes:
+    """A JPEG whose EXIF says where it was taken (GPS IFD) and with which camera."""
+    image = Image.new("RGB", (40, 30), (10, 200, 90))
+    exif = Image.Exif()
+    exif[0x0110] = "Phone of the teacher"  # Model
+    exif[0x8825] = {1: "N", 2: (52.0, 22.0, 0.0)}  # GPSInfo
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def make_project(world: World, kind: int = 7, *, members=None, ends_in_days: int = 30, **extra):
+    project = Project.objects.create(
+        school=world.school,
+        kind=kind,
+        title=extra.pop("title", "Coaching in de klas"),
+        external_party=extra.pop("external_party", "Coach Video-interactiebegeleiding"),
+        purpose=extra.pop("purpose", "De leerkracht leert van beelden van de eigen les."),
+        ends_on=timezone.localdate() + timedelta(days=ends_in_days),
+        created_by=world.leadership,
+        **extra,
+    )
+    project.members.set(members if members is not None else [world.teacher])
+    return project
+
+
+def add_material(project: Project, pupils=(), *, content: bytes | None = None, by=None):
+    material = Material(
+        project=project,
+        kind=Material.Kind.PHOTO,
+        original_name="les.png",
+        content_type="image/jpeg",
+        size=0,
+        sha256="0" * 64,
+        uploaded_by=by or project.members.first() or project.created_by,
+    )
+    material.file.save("upload", ContentFile(content or png()), save=False)
+    material.size = material.file.size
+    material.save()
+    material.pupils.set(pupils)
+    return material
+
+
+def make_probe(world: World) -> dict[str, int]:
+    """For the access table: a training project with `teacher` as its only member, and one
+    item of material (no pupils in it, so covered) that the teacher uploaded."""
+    project = make_project(world, 7, members=[world.teacher])
+    material = add_material(project, [], content=PDF, by=world.teacher)
+    return {"project_id": project.pk, "material_id": material.pk}
+
+
+def probe_body(world: World, name: str) -> dict:
+    """For the access table: bodies that change something when let through."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    project = {
+        "kind": "7",
+        "title": "Probe",
+        "external_party": "Probe",
+        "purpose": "Probe",
+        "members": [str(world.teacher.pk)],
+        "ends_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+    }
+    return {
+        "research_project_create": project,
+        "research_project_edit": project,
+        "research_material_upload": {
+            "file": SimpleUploadedFile("probe.pdf", PDF),
+            "no_pupils": "on",
+        },
+        "research_material_tags": {"pupils": [str(world.emma.pk)]},
+    }.get(name, {})
