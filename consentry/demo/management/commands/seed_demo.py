@@ -397,7 +397,6 @@ class Seeder:
             child = self.rng.choice(family.children)
             consent.set_never_flag(self.users["leadership"], child, active=True, reason=reason)
 
-
     def mark_leavers(self) -> None:
         """Two children who left: one long enough ago for the retention job to erase (its
         dry run shows it), one who left recently and is kept."""
