@@ -201,6 +201,8 @@ class Command(BaseCommand):
                     "            one click, no password.",
                     "            Staff can also sign in with their e-mail address and the",
                     f'            password "demo", e.g. {PERSONA_EMAILS["leadership"]}.',
+                    "            Guardians ask for a sign-in code by e-mail; the demo's mail",
+                    f"            is on {url.removesuffix('login/')}demo/outbox/",
                     f"  Worker:   {worker}",
                     "  Stop:     Ctrl-C",
                     line,
