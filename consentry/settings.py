@@ -3,6 +3,7 @@
 SQLite is the embedded default so that a fresh clone runs; set DATABASE_URL for PostgreSQL.
 """
 
+import base64
 import os
 from pathlib import Path
 
@@ -30,6 +31,24 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def envmasterkey(name: str, *, allow_development: bool) -> bytes:
+    """32 bytes from base64; a fixed, public key only in demo, debug and tests."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        if not (allow_development or os.environ.get("CONSENTRY_TESTING")):
+            raise ImproperlyConfigured(
+                f"Set {name} (base64 of 32 random bytes: `openssl rand -base64 32`)."
+            )
+        return b"consentry-development-master-key"[:32]
+    try:
+        key = base64.b64decode(value, validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{name} must be base64 of exactly 32 bytes.")
+    return key
+
+
 DEBUG = envbool("CONSENTRY_DEBUG", "false")
 # Demo mode offers one-click sign-in as each persona. Never enable it on real data.
 DEMO_MODE = envbool("CONSENTRY_DEMO", "false")
@@ -40,6 +59,9 @@ if not SECRET_KEY:
             "Set CONSENTRY_SECRET_KEY (or CONSENTRY_DEMO=true for the demo)."
         )
     SECRET_KEY = "consentry-insecure-development-key-not-for-production"
+
+# Photos are encrypted at rest; each file's key is wrapped with this master key (photos/crypto.py).
+MASTER_KEY = envmasterkey("CONSENTRY_MASTER_KEY", allow_development=DEBUG or DEMO_MODE)
 
 ALLOWED_HOSTS = [h for h in os.environ.get("CONSENTRY_ALLOWED_HOSTS", "").split(",") if h] or [
     "127.0.0.1",
@@ -70,6 +92,7 @@ INSTALLED_APPS = [
     "consentry.conduct",  # privacy rules that interns and visitors acknowledge
     "consentry.retention",  # retention rules and job; a pupil's export and erasure
     "consentry.research",  # research and training projects (categories 6, 7, 8)
+    "consentry.photos",  # the photo gate: encrypted uploads, faces found in the background
     "consentry.api",
     "consentry.web",
     "consentry.demo",

@@ -53,5 +53,6 @@ urlpatterns = [
     path("", include("consentry.adhoc.urls")),  # separate consent requests
     path("", include("consentry.retention.urls")),  # a pupil's export and erasure, retention
     path("projects/", include("consentry.research.urls")),  # categories 6, 7, 8
+    path("", include("consentry.photos.urls")),  # the photo gate: upload, faces
     path("", include("consentry.mail.urls")),  # reminders, demo outbox
 ]

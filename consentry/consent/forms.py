@@ -16,7 +16,7 @@ class DecisionsForm(forms.Form):
         for category in categories:
             answer = (initial_answers or {}).get(category.number)
             self.fields[f"category_{category.number}"] = forms.ChoiceField(
-                label=category.title,
+                label=f"{category.number}. {category.title}",
                 choices=YES_NO,
                 widget=forms.RadioSelect,
                 required=False,

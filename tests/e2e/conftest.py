@@ -260,7 +260,8 @@ def sign_in(new_context, mailbox, assert_accessible, _sessions) -> Callable:
             if persona in MUST_USE_TOTP and persona in _sessions["secrets"]:
                 pages.authenticate_totp(page, _sessions["secrets"][persona])
             elif persona in MUST_USE_TOTP:
-                _sessions["secrets"][persona] = pages.enrol_totp(page, assert_accessible)
+                secret = pages.enrol_totp(page, assert_accessible, persona)
+                _sessions["secrets"][persona] = secret
         _sessions["states"][persona] = context.storage_state()
         return page
 

@@ -51,17 +51,17 @@ def sign_in_with_password(page: Page, email: str, password: str = "demo") -> Non
     expect(page.locator("input[name=password]")).to_have_count(0)
 
 
-def enrol_totp(page: Page, check: Check) -> str:
+def enrol_totp(page: Page, check: Check, who: str) -> str:
     """On the set-up page that a leader is sent to: type the key into our 'app', turn on.
     Returns the secret, for signing in again later."""
     expect(page).to_have_url(re.compile(r"/security/totp/activate/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(nl("Set up your authenticator app"))
-    check(page, "TOTP set-up (forced)")
+    check(page, f"TOTP set-up, forced ({who})")
     secret = page.locator("#authenticator_secret").input_value()
     page.locator("input[name=code]").fill(totp(secret))
     page.get_by_role("button", name=nl("Turn on")).click()
     expect(page).not_to_have_url(re.compile(r"/security/totp/activate/$"))
-    check(page, "TOTP turned on (recovery codes)")
+    check(page, f"TOTP turned on: recovery codes ({who})")
     return secret
 
 

@@ -101,6 +101,10 @@ def test_a_guardians_refusal_reaches_both_guardians_and_the_teacher(
     teacher.emulate_media(media="print")
     expect(teacher.locator(".site-header")).to_be_hidden()
     teacher.pdf(path=artifacts / "printable-list-category-4.pdf", format="A4")
+    teacher.emulate_media(media="screen")
+    teacher.get_by_role("link", name=nl("All categories")).click()
+    expect(teacher.locator("table.print-matrix")).to_be_visible()
+    assert_accessible(teacher, "teacher: printable list, all categories")
 
 
 def test_leadership_records_a_paper_form_and_a_never_flag(

@@ -1,0 +1,59 @@
+"""Encryption at rest for photos: a fresh key per file, wrapped by the master key.
+
+Why: an original photo shows children's faces before the gate has blurred anything, so a
+copied disk or backup must show nothing. Each file gets its own random 256-bit data key and
+is sealed with AES-256-GCM (random 96-bit nonce, stored in front of the ciphertext). The data
+key is itself sealed with AES-256-GCM under `settings.MASTER_KEY` (from the environment) and
+kept on the photo's row, never next to the file. Wiping that wrapped key destroys the photo,
+even in backups of the files. The storage name is bound in as associated data, so a file
+moved onto another row does not decrypt.
+"""
+
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+NONCE_BYTES = 12
+_KEY_PURPOSE = b"consentry photo data key"
+
+
+class DecryptionFailed(ValueError):
+    """The file or its wrapped key was changed, or the key was destroyed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    ciphertext: bytes  # nonce + AES-GCM(data key) of the plaintext
+    wrapped_key: bytes  # nonce + AES-GCM(master key) of the data key
+
+
+def seal(plaintext: bytes, *, bound_to: str) -> Sealed:
+    """Encrypt `plaintext` under a new data key; `bound_to` is usually the storage name."""
+    data_key = AESGCM.generate_key(bit_length=256)
+    return Sealed(
+        ciphertext=_encrypt(data_key, plaintext, bound_to.encode()),
+        wrapped_key=_encrypt(settings.MASTER_KEY, data_key, _KEY_PURPOSE),
+    )
+
+
+def unseal(ciphertext: bytes, wrapped_key: bytes, *, bound_to: str) -> bytes:
+    """The plaintext, or `DecryptionFailed` if anything was tampered with or destroyed."""
+    data_key = _decrypt(settings.MASTER_KEY, wrapped_key, _KEY_PURPOSE)
+    return _decrypt(data_key, ciphertext, bound_to.encode())
+
+
+def _encrypt(key: bytes, plaintext: bytes, associated: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
+
+
+def _decrypt(key: bytes, sealed: bytes, associated: bytes) -> bytes:
+    if len(sealed) <= NONCE_BYTES:
+        raise DecryptionFailed("Nothing to decrypt: the key was destroyed.")
+    try:
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated)
+    except InvalidTag:
+        raise DecryptionFailed("The file or its key does not match.") from None

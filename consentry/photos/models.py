@@ -1,0 +1,90 @@
+"""Photos uploaded to the gate and the faces found in them (boxes only, never embeddings)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Photo(models.Model):
+    """An original photo, encrypted in private storage (see crypto.py and storage.py).
+
+    Status: stored (uploaded, waiting for the worker) -> detecting -> ready, or failed with
+    `error` for the teacher. Width and height are the upright (EXIF-oriented) size, the
+    coordinate system of its faces.
+    """
+
+    class Status(models.TextChoices):
+        STORED = "stored", _("waiting for face detection")
+        DETECTING = "detecting", _("finding faces")
+        READY = "ready", _("faces found")
+        FAILED = "failed", _("failed")
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey("schools.Group", on_delete=models.CASCADE, related_name="photos")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    storage_name = models.CharField(max_length=100, unique=True)
+    wrapped_key = models.BinaryField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.STORED)
+    error = models.CharField(max_length=30, blank=True)  # a code: services.failure_message
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    detecting_since = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_stuck(self) -> bool:
+        """Detecting for longer than a worker's lease: its worker probably died. The worker
+        takes the job over by itself; the page says so and offers to try again."""
+        if self.status != self.Status.DETECTING or self.detecting_since is None:
+            return False
+        lease = timedelta(seconds=settings.JOB_LEASE_SECONDS)
+        return timezone.now() - self.detecting_since > lease
+
+    @property
+    def error_message(self) -> str:
+        from .services import failure_message
+
+        return failure_message(self.error) if self.error else ""
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == self.Status.FAILED or self.is_stuck
+
+
+class Face(models.Model):
+    """A face box in the photo's upright, full-resolution pixels."""
+
+    class Source(models.TextChoices):
+        DETECTOR = "detector", _("found by the detector")
+        MANUAL = "manual", _("drawn by hand")
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="faces")
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    score = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.DETECTOR)
+
+    class Meta:
+        ordering = ["photo", "-score", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.w}x{self.h} at ({self.x}, {self.y})"

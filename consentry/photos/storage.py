@@ -1,0 +1,44 @@
+"""Where encrypted photos are kept: DATA_DIR/private/photos, through Django's storage API.
+
+The private storage (shared with the processors' agreements) refuses to make URLs; files
+are read only by access-checked views. Names are random, so the uploaded name (kept on the
+row) never reaches the disk. `orphan_files` and `missing_files` compare files and rows, for
+the rare crash between writing a file and committing its row.
+"""
+
+import uuid
+
+from consentry.processors.storage import PrivateStorage, get_private_storage
+
+FOLDER = "photos"
+
+
+def storage() -> PrivateStorage:
+    return get_private_storage()
+
+
+def new_name() -> str:
+    return f"{FOLDER}/{uuid.uuid4().hex}.bin"
+
+
+def stored_names() -> set[str]:
+    """Every file in the photo folder, as storage names."""
+    store = storage()
+    if not store.exists(FOLDER):
+        return set()
+    _folders, files = store.listdir(FOLDER)
+    return {f"{FOLDER}/{name}" for name in files}
+
+
+def orphan_files() -> set[str]:
+    """Files without a row: left by a crash between writing the file and the commit."""
+    from .models import Photo
+
+    return stored_names() - set(Photo.objects.values_list("storage_name", flat=True))
+
+
+def missing_files() -> set[str]:
+    """Rows whose file is gone (should never happen: the file is written first)."""
+    from .models import Photo
+
+    return set(Photo.objects.values_list("storage_name", flat=True)) - stored_names()
