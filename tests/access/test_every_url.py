@@ -6,8 +6,8 @@ new view cannot ship without someone deciding who may use it) and when the table
 URL that no longer exists.
 
 Each outcome is a status code, or (302, "/path/") for a redirect to that path (the query
-string, such as login's ?next=, is not compared; {school}, {other_school} and {emma} are
-filled in from the world).
+string, such as login's ?next=, is not compared; {school}, {other_school}, {emma} and
+{group} are filled in from the world).
 
 The POST bodies are real requests that would change something (a consent, a paper form, a
 never-photograph flag, a publication) if they were let through: every persona not in
@@ -34,6 +34,7 @@ from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.leaflets.models import LeafletVersion
 from consentry.roster.models import RosterImport
 from tests.adhoc.helpers import make_probe_request
+from tests.photos.helpers import make_probe_photo, probe_upload_body
 from tests.processors.helpers import make_register
 from tests.research.helpers import make_probe, probe_body
 from tests.world import World, make_leaflet
@@ -63,6 +64,7 @@ ASK_CODE = (302, "/login/code/")  # no sign-in code is waiting: ask for one
 REAUTH = (302, "/reauthenticate/")  # security settings: the password again first
 RULES = (302, "/conduct/schools/{school}/")
 ACKNOWLEDGED = (302, "/conduct/schools/{school}/acknowledgements/")
+PHOTOS = (302, "/groups/{group}/photos/")
 
 
 def row(*outcomes) -> dict[str, int | tuple[int, str]]:
@@ -232,6 +234,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("research_material_destroy", "GET"):  everyone(405, anonymous=LOGIN),
     ("research_material_destroy", "POST"): row(404, 404, 404, 302, 404, 302, 302, 404, 404,
                                                LOGIN),
+    # The photo gate: the group's teacher and the leadership upload, try again and delete;
+    # the privacy officer looks (403 on a change); the probe photo's detection failed.
+    ("photos_group", "GET"):     row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("photos_group", "POST"):    row(404, 404, 404, PHOTOS, 404, PHOTOS, 403, 404, 404, LOGIN),
+    ("photo_original", "GET"):   row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("photo_retry", "GET"):      everyone(405, anonymous=LOGIN),
+    ("photo_retry", "POST"):     row(404, 404, 404, PHOTOS, 404, PHOTOS, 403, 404, 404, LOGIN),
+    ("photo_delete", "GET"):     everyone(405, anonymous=LOGIN),
+    ("photo_delete", "POST"):    row(404, 404, 404, PHOTOS, 404, PHOTOS, 403, 404, 404, LOGIN),
     # Separate consent requests: the probe is a sent request about Emma by her teacher, with
     # a preview. Its writer and the leadership change it (a sent one can no longer be edited
     # or sent again: 302 back to it, nothing changed), the privacy officer reads (403 on a
@@ -309,6 +320,9 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("pupil_data_json", "GET"): {"parent", "other_parent", "leadership", "privacy_officer"},
     ("pupil_data_zip", "GET"): {"parent", "other_parent", "leadership", "privacy_officer"},
     ("retention_overview", "POST"): {"privacy_officer"},
+    ("photos_group", "POST"): {"teacher", "leadership"},
+    ("photo_retry", "POST"): {"teacher", "leadership"},
+    ("photo_delete", "POST"): {"teacher", "leadership"},
 }
 
 
@@ -340,6 +354,7 @@ def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
         **make_register(world.board).url_kwargs(),  # board, processor, agreement, activity
         **make_probe(world),  # research: project_id, material_id (teacher is the member)
         "request_id": make_probe_request(world).pk,  # sent, about Emma, with a preview
+        "photo_id": make_probe_photo(world).pk,  # of the teacher's group; detection failed
         "rules_id": PrivacyRules.objects.create(
             school=world.school, label="Probe draft", text_nl="Geen foto's."
         ).pk,
@@ -405,6 +420,7 @@ def _form_body(name: str, world: World) -> dict[str, str]:
             "signed": "on",
         },
         **({name: probe_body(world, name)} if name.startswith("research_") else {}),
+        **({name: probe_upload_body()} if name == "photos_group" else {}),
         "edit_leaflet_draft": {
             "form-TOTAL_FORMS": "0",
             "form-INITIAL_FORMS": "0",
@@ -492,6 +508,7 @@ def test_every_url_with_every_persona(world, persona, settings):
         "school": world.school.pk,
         "other_school": world.other_school.pk,
         "emma": world.emma.pk,
+        "group": world.group.pk,
     }
     user = None if persona == "anonymous" else getattr(world, persona)
     failures = []

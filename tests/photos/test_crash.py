@@ -1,0 +1,117 @@
+"""Crash safety (issue 4, point 9): SIGKILL a real worker during face detection.
+
+The test and its worker processes share a SQLite file and a data folder in tmp_path (the
+in-memory test database cannot be shared), set up by `consentry migrate` and
+crash_setup.py in subprocesses. The first worker is killed as soon as a photo is
+`detecting`; then nothing may be half-written: that photo has no faces and every file has
+its row. A second worker takes the job over once its lease (2 s) has expired and finishes.
+"""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSENTRY = [sys.executable, "-m", "consentry.cli"]
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "consentry.settings",
+        "CONSENTRY_TESTING": "1",
+        "CONSENTRY_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'crash.sqlite3'}",
+        "CONSENTRY_JOB_LEASE_SECONDS": "2",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("CONSENTRY_TASKS_BACKEND", None)
+    subprocess.run([*CONSENTRY, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    return env
+
+
+def _query(tmp_path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "crash.sqlite3", timeout=10) as db:
+        return db.execute(sql).fetchall()
+
+
+def _photos(tmp_path: Path) -> dict[int, tuple[str, int, int]]:
+    """Per photo: status, attempts, number of faces."""
+    rows = _query(
+        tmp_path,
+        "SELECT p.id, p.status, p.attempts, COUNT(f.id) FROM photos_photo p "
+        "LEFT JOIN photos_face f ON f.photo_id = p.id GROUP BY p.id",
+    )
+    return {pk: (status, attempts, faces) for pk, status, attempts, faces in rows}
+
+
+def _files_match_rows(tmp_path: Path) -> bool:
+    on_disk = {f"photos/{p.name}" for p in (tmp_path / "private" / "photos").iterdir()}
+    rows = {name for (name,) in _query(tmp_path, "SELECT storage_name FROM photos_photo")}
+    return on_disk == rows
+
+
+def _worker(env) -> subprocess.Popen:
+    command = [*CONSENTRY, "worker", "--sleep", "0.05"]
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def _wait_for(condition, seconds: float):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.01)
+    pytest.fail(f"gave up after {seconds} s")
+
+
+def test_a_worker_killed_during_detection_leaves_nothing_half_done(env, tmp_path):
+    code = "import django; django.setup(); from tests.photos.crash_setup import main; main()"
+    setup = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    ids = [int(pk) for pk in setup.stdout.strip().split(",")]
+    assert set(_photos(tmp_path)) == set(ids)
+
+    first = _worker(env)
+    try:
+
+        def detecting():
+            return [pk for pk, (status, *_) in _photos(tmp_path).items() if status == "detecting"]
+
+        [killed] = _wait_for(detecting, 60)
+        first.send_signal(signal.SIGKILL)
+    finally:
+        first.kill()
+        first.wait()
+
+    after_kill = _photos(tmp_path)
+    assert after_kill[killed] == ("detecting", 1, 0)  # claimed, no faces written
+    for status, _attempts, faces in after_kill.values():
+        assert (status == "ready") == (faces > 0)  # a result is whole or absent
+    assert _files_match_rows(tmp_path)
+
+    second = _worker(env)
+    try:
+
+        def all_ready():
+            photos = _photos(tmp_path)
+            return all(status == "ready" for status, *_ in photos.values()) and photos
+
+        done = _wait_for(all_ready, 90)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert done[killed][1] == 2  # taken over after the lease, and run again
+    assert all(faces >= 6 for _status, _attempts, faces in done.values())
+    assert _files_match_rows(tmp_path)
+    [(unfinished,)] = _query(tmp_path, "SELECT COUNT(*) FROM jobs_job WHERE status != 'SUCCESSFUL'")
+    assert unfinished == 0
