@@ -7,6 +7,7 @@ so a change that rolls back sends nothing. Functions take `now` so tests can mov
 
 from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
@@ -24,7 +25,10 @@ from consentry.schools.models import School, StaffRole
 
 from .models import REMINDER_HOURS, Breach, BreachReminder
 
-# A public form must not become a way to flood the leadership's mailbox.
+# A public form must not become a way to flood the leadership's mailbox, nor a way to
+# silence it: one sender gets a few reports an hour; past the school's hourly number every
+# report is still stored (the register shows it), only its mails are held back.
+REPORTS_PER_SENDER_PER_HOUR = 5
 PUBLIC_REPORTS_PER_HOUR = 10
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 # Free text stays out of the audit trail: an append-only log cannot forget it.
@@ -68,13 +72,7 @@ def report(breach: Breach, *, school: School, actor, now: datetime | None = None
     """
     now = _utc(now)
     recent = Breach.objects.filter(school=school, reported_at__gt=now - timedelta(hours=1))
-    if recent.count() >= PUBLIC_REPORTS_PER_HOUR:
-        raise BreachError(
-            _(
-                "Too many reports reached this school in the last hour. Please try again "
-                "later, or write to the school directly."
-            )
-        )
+    flooded = recent.count() >= PUBLIC_REPORTS_PER_HOUR
     breach.school = school
     breach.reported_at = now
     breach.reported_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -88,11 +86,26 @@ def report(breach: Breach, *, school: School, actor, now: datetime | None = None
             school_id=school.pk,
             data={"reference": breach.reference},
         )
-        _mail_contacts(breach, "reported", now)
-        if breach.reporter_email:
-            _mail_receipt(breach)
+        if not flooded:
+            _mail_contacts(breach, "reported", now)
+            if breach.reporter_email:
+                _mail_receipt(breach)
         _schedule_reminders(breach, now)
     return breach
+
+
+def sender_may_report(school: School, sender: str) -> bool:
+    """Count a public report from this sender (an IP address); False past the hourly limit.
+
+    Counted in the cache, like sign-in attempts: a refused sender stores nothing."""
+    key = f"breach-report:{school.pk}:{sender}"
+    cache.add(key, 0, timeout=60 * 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60 * 60)
+        count = 1
+    return count <= REPORTS_PER_SENDER_PER_HOUR
 
 
 def _utc(now: datetime | None) -> datetime:

@@ -37,6 +37,15 @@ def report(request, school_id: int):
     school = get_object_or_404(School, pk=school_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not services.sender_may_report(school, request.META.get("REMOTE_ADDR", "")):
+            form.add_error(
+                None,
+                _(
+                    "You sent several reports in the last hour. Please try again later, or "
+                    "write to the school directly."
+                ),
+            )
+            return render(request, "breaches/report.html", {"school": school, "form": form})
         try:
             breach = services.report(form.instance, school=school, actor=request.user)
         except services.BreachError as error:

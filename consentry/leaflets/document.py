@@ -5,10 +5,12 @@ configuration: the school and its contact address, the categories, the processor
 valid agreement per category, and where parents manage their preferences or report a leak.
 """
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -65,9 +67,19 @@ def context(version: LeafletVersion) -> dict:
 
 def render_pdf(html: str) -> bytes:
     """The print layout as an A4 PDF. The HTML refers to nothing outside itself (no images,
-    no stylesheet links): the stylesheet is read from the package, so nothing is fetched."""
-    CSS, HTML = _weasyprint()
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
+    no stylesheet links): the stylesheet is read from the package, so nothing is fetched.
+
+    Rendering takes about half a second of CPU and the leaflet is public, so the PDF is kept
+    in the cache under the hash of its HTML: any change to the texts, the processors or
+    the language makes new HTML and so a new PDF; an unchanged leaflet is rendered once.
+    """
+    key = "leaflet-pdf:" + hashlib.sha256(html.encode()).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        CSS, HTML = _weasyprint()
+        pdf = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
+        cache.set(key, pdf, timeout=24 * 60 * 60)
+    return pdf
 
 
 def _weasyprint():

@@ -34,8 +34,15 @@ class ReminderPlan:
 
 
 def unanswered_pupils(school: School) -> list[Pupil]:
-    """Current pupils with at least one category unanswered in the active answer round."""
-    overview = consent_overview(Pupil.objects.current().filter(school=school))
+    """Current pupils with at least one category unanswered in the active answer round.
+
+    The never-photograph flag is looked through: guardians must not be able to tell from
+    getting (or missing) a reminder that the school set one.
+    """
+    pupils = Pupil.objects.current().filter(school=school)
+    overview = consent_overview(
+        pupils, hide_never_flag_for=list(pupils.values_list("pk", flat=True))
+    )
     ids = [
         pupil_id
         for pupil_id, verdicts in overview.items()

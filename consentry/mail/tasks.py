@@ -26,8 +26,12 @@ class SendFailed(Exception):
 
 @task()
 def send_outgoing_mail(mail_id: int) -> bool:
-    """Send one queued mail through the default mailer; True when it was sent now."""
-    error = None
+    """Send one queued mail through the default mailer; True when it was sent now.
+
+    The mail server is talked to outside any transaction: on SQLite a transaction holds the
+    database's write lock, and a slow server must not make a guardian's save wait or fail.
+    So the attempt is counted first, the mail sent, and the outcome recorded after.
+    """
     with transaction.atomic():
         mail = (
             OutgoingMail.objects.select_for_update()
@@ -37,17 +41,22 @@ def send_outgoing_mail(mail_id: int) -> bool:
         if mail is None:
             return False  # already sent, given up on, or gone
         mail.attempts += 1
-        try:
-            EmailMessage(mail.subject, mail.body, None, [mail.to_address]).send()
-        except Exception as exc:  # any failure of the mailer: record it, let the worker retry
-            error = exc
-            mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if mail.attempts >= settings.JOB_MAX_ATTEMPTS:
-                mail.status = OutgoingMail.Status.FAILED
-        else:
+        mail.save(update_fields=["attempts"])
+    error = None
+    try:
+        EmailMessage(mail.subject, mail.body, None, [mail.to_address]).send()
+    except Exception as exc:  # any failure of the mailer: record it, let the worker retry
+        error = exc
+    with transaction.atomic():
+        mail = OutgoingMail.objects.select_for_update().get(pk=mail_id)
+        if error is None:
             mail.status = OutgoingMail.Status.SENT
             mail.sent_at = timezone.now()
             mail.last_error = ""
+        else:
+            mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if mail.attempts >= settings.JOB_MAX_ATTEMPTS:
+                mail.status = OutgoingMail.Status.FAILED
         if mail.sensitive and mail.status != OutgoingMail.Status.QUEUED:
             mail.body = ""  # sent or given up on: a sign-in code is kept no longer than needed
         mail.save()

@@ -19,11 +19,30 @@ from .models import Material, Project
 MEMBER_ROLES = (StaffRole.Role.TEACHER, StaffRole.Role.LEADERSHIP)
 
 
+def schools_where_member_may_be(user: User) -> QuerySet[School]:
+    """The schools where the user still holds a role that may be a member.
+
+    Membership is recorded once, but roles end (a teacher leaves, becomes an intern):
+    from then on the membership gives nothing, without anyone having to remember it.
+    """
+    return School.objects.filter(
+        Q(staff_roles__user=user, staff_roles__role__in=MEMBER_ROLES)
+        | Q(board__staff_roles__user=user, board__staff_roles__role=StaffRole.Role.PRIVACY_OFFICER)
+    )
+
+
+def member_projects(user: User) -> QuerySet[Project]:
+    """Projects of which the user is a member, while their role still allows it."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(members=user, school__in=schools_where_member_may_be(user))
+
+
 def projects_visible_to(user: User) -> QuerySet[Project]:
     if not user.is_authenticated:
         return Project.objects.none()
     return Project.objects.filter(
-        Q(members=user) | Q(school__in=schools_overseen_by(user))
+        Q(pk__in=member_projects(user)) | Q(school__in=schools_overseen_by(user))
     ).distinct()
 
 
@@ -44,7 +63,7 @@ def manages(user: User, project: Project) -> bool:
 
 
 def is_member(user: User, project: Project) -> bool:
-    return user.is_authenticated and project.members.filter(pk=user.pk).exists()
+    return member_projects(user).filter(pk=project.pk).exists()
 
 
 def get_material_for_member(user: User, material_id: int) -> Material:
@@ -56,7 +75,7 @@ def get_material_for_member(user: User, material_id: int) -> Material:
         return (
             Material.objects.live()
             .select_related("project__school", "project__subject")
-            .get(pk=material_id, project__members=user)
+            .get(pk=material_id, project__in=member_projects(user))
         )
     except Material.DoesNotExist:
         raise Http404("No such material.") from None

@@ -14,7 +14,7 @@ material that shows a pupil who is no longer covered must be blocked at once.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -59,6 +59,21 @@ class Coverage:
 
     def allows(self, material: Material) -> bool:
         return not self.uncovered_in(material)
+
+    def reasons_only_for(self, pupil_ids: set[int]) -> "Coverage":
+        """The same coverage, saying why only for the given pupils.
+
+        A member sees who blocks the material, but the reason (refused, never photograph,
+        ...) only for pupils they see anyway through their own role: a never-photograph
+        flag must not reach staff of other groups.
+        """
+        return Coverage(
+            self.project,
+            {
+                pk: cover if pk in pupil_ids or cover.covered else replace(cover, reason="")
+                for pk, cover in self.pupils.items()
+            },
+        )
 
 
 def coverage(project: Project, materials: Iterable[Material] | None = None) -> Coverage:

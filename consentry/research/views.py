@@ -15,7 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from consentry.schools.access import get_school_overseen_by, schools_overseen_by
+from consentry.schools.access import (
+    get_school_overseen_by,
+    pupils_seen_as_staff,
+    schools_overseen_by,
+)
 
 from . import access, services
 from .coverage import coverage, subject_cover
@@ -81,6 +85,10 @@ def project_detail(request, project_id: int):
     materials = list(project.materials.prefetch_related("pupils").select_related("uploaded_by"))
     live = [m for m in materials if not m.is_destroyed]
     cover = coverage(project, live)
+    can_manage = access.manages(request.user, project)
+    if not can_manage:
+        seen = pupils_seen_as_staff(request.user).filter(pk__in=list(cover.pupils))
+        cover = cover.reasons_only_for(set(seen.values_list("pk", flat=True)))
     ended = project.has_ended(timezone.localdate())
     is_member = access.is_member(request.user, project)
     context = {
@@ -91,7 +99,7 @@ def project_detail(request, project_id: int):
         "members": project.members.order_by("full_name"),
         "ended": ended,
         "is_member": is_member,
-        "can_manage": access.manages(request.user, project),
+        "can_manage": can_manage,
         "can_upload": is_member and not ended,
     }
     return render(request, "research/project_detail.html", context)

@@ -35,7 +35,7 @@ from collections import Counter
 from datetime import date
 
 from django.db import models, transaction
-from django.db.models import ForeignObjectRel, ProtectedError, RestrictedError
+from django.db.models import ForeignObjectRel, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -121,6 +121,7 @@ def erase_rows(pupil: Pupil) -> Counter[str]:
     accounts = [*pupil.guardians.all(), *([pupil.account] if pupil.account else [])]
     for eraser, _labels in registry.erasers():
         counts += eraser(pupil)
+    counts += _mail_naming(pupil, accounts)
     for relation in pupil_relations():
         if _deleted_with_pupil(relation):
             counts += counted(related_rows(pupil, relation).delete())
@@ -128,6 +129,14 @@ def erase_rows(pupil: Pupil) -> Counter[str]:
     for user in accounts:
         counts += _delete_if_orphaned(user)
     return counts
+
+
+def _mail_naming(pupil: Pupil, accounts: list[User]) -> Counter[str]:
+    """Mail about several children at once (a reminder, a separate request) is not linked to
+    one pupil, but names each of them: a mail to this pupil's family that names them goes."""
+    naming = Q(subject__contains=pupil.full_name) | Q(body__contains=pupil.full_name)
+    mail = OutgoingMail.objects.filter(recipient__in=accounts, pupil__isnull=True)
+    return counted(mail.filter(naming).delete())
 
 
 def _delete_if_orphaned(user: User) -> Counter[str]:

@@ -233,3 +233,33 @@ def test_the_gate_and_the_acknowledgement_page_take_few_queries(
     with django_assert_max_num_queries(3):
         needs_acknowledgement(world.intern, today())
     assert client.get("/").status_code == 200
+
+
+def test_a_guardian_who_is_also_an_intern_keeps_the_family_pages(world):
+    """The rules bind an intern as intern, not as parent."""
+    StaffRole.objects.create(
+        user=world.parent, board=world.board, school=world.school, role=StaffRole.Role.INTERN
+    )
+    client = signed_in(world.parent)
+    assert client.get("/children/").status_code == 200
+    assert client.get(f"/pupils/{world.emma.pk}/").status_code == 200
+    assert client.get(f"/groups/{world.group.pk}/")["Location"] == ACKNOWLEDGE
+
+
+def test_someone_who_needs_totp_and_an_acknowledgement_gets_both_in_turn(world):
+    """Leadership at one school, intern at another: first TOTP, then the rules; no loop."""
+    StaffRole.objects.create(
+        user=world.other_leadership,
+        board=world.board,
+        school=world.school,
+        role=StaffRole.Role.INTERN,
+    )
+    world.other_leadership.authenticator_set.all().delete()
+    client = signed_in(world.other_leadership)
+    response = client.get("/", follow=True)
+    assert response.status_code == 200
+    # home → TOTP set-up → "enter your password again" (allauth's reauthentication)
+    assert [url for url, _status in response.redirect_chain] == [
+        "/security/totp/activate/",
+        "/reauthenticate/?next=%2Fsecurity%2Ftotp%2Factivate%2F",
+    ]

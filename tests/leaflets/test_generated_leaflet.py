@@ -351,3 +351,25 @@ def test_printing_leaves_the_photo_decoders_strictness_alone(world, demo):
 
     client().get(leaflet_url(world, pdf=True))
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_an_unchanged_leaflet_is_rendered_once_and_a_change_renders_anew(monkeypatch):
+    """The public PDF costs half a second of CPU: the same HTML is not rendered twice."""
+    rendered: list[str] = []
+    real = document._weasyprint
+
+    def counting():
+        css, html_class = real()
+
+        def html(string):
+            rendered.append(string)
+            return html_class(string=string)
+
+        return css, html
+
+    monkeypatch.setattr(document, "_weasyprint", counting)
+    first = document.render_pdf("<p>Versie 1</p>")
+    assert document.render_pdf("<p>Versie 1</p>") == first
+    assert rendered == ["<p>Versie 1</p>"]
+    document.render_pdf("<p>Versie 2</p>")
+    assert rendered == ["<p>Versie 1</p>", "<p>Versie 2</p>"]

@@ -37,11 +37,12 @@ def test_one_unanswered_category_is_reason_enough(world):
     assert "parent@example.nl" in reminded() and "other.parent@example.nl" in reminded()
 
 
-def test_a_never_flag_is_no_reason_to_remind(world):
+def test_a_never_flag_does_not_change_who_is_reminded(world):
+    """Guardians must not be able to tell from a missing reminder that a flag was set."""
     answer_everything(world)
     set_never_flag(world.leadership, world.noah, active=True, reason="Safeguarding.")
-    assert send_reminders.call(world.school.pk, world.leadership.pk) == 0
-    assert reminded() == []
+    assert send_reminders.call(world.school.pk, world.leadership.pk) == 1
+    assert reminded() == ["another.parent@example.nl"]
 
 
 def test_pupils_who_left_and_guardians_without_authority_are_not_reminded(world):
@@ -54,7 +55,7 @@ def test_pupils_who_left_and_guardians_without_authority_are_not_reminded(world)
 
 def test_a_pupil_of_16_is_reminded_in_person(world, django_user_model):
     answer_everything(world)
-    set_never_flag(world.leadership, world.noah, active=True, reason="Safeguarding.")
+    decide(world.another_parent, world.noah, dict.fromkeys(CATEGORY_NUMBERS, True))
     account = django_user_model.objects.create_user("sanne@pupil.nl", "pw", full_name="Sanne")
     born = years_before(timezone.localdate(), 16)
     sanne = make_pupil(world.school, world.group, "1601", "Sanne", date_of_birth=born)

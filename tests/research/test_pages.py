@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consentry.audit.models import AuditEntry
+from consentry.consent import services as consent
 from consentry.mail.models import OutgoingMail
+from consentry.research.coverage import coverage
 from consentry.research.models import Project
-from tests.research.helpers import make_project
+from tests.research.helpers import add_material, make_project
 
 
 def client_for(user) -> Client:
@@ -125,3 +127,30 @@ def test_members_find_their_projects_in_the_menu(world):
     assert f'href="{projects}"' in client.get(reverse("group_list")).text
     client.force_login(world.other_teacher)
     assert f'href="{projects}"' not in client.get(reverse("group_list")).text
+
+
+def test_a_member_whose_role_ended_sees_nothing_any_more(world):
+    project = make_project(world, members=[world.teacher])
+    material = add_material(project, [world.emma])
+    client = Client()
+    client.force_login(world.teacher)
+    page = reverse("research_project", args=[project.pk])
+    download = reverse("research_material", args=[material.pk])
+    assert client.get(page).status_code == 200
+    world.teacher.staff_roles.all().delete()  # the teacher left the school
+    assert client.get(page).status_code == 404
+    assert client.get(download).status_code == 404
+
+
+def test_members_see_why_only_for_pupils_of_their_own_groups(world):
+    """A never-photograph flag must not reach staff of other groups through a project."""
+    consent.set_never_flag(world.leadership, world.noah, active=True, reason="Veiligheid")
+    project = make_project(world, members=[world.teacher, world.leadership])
+    add_material(project, [world.emma, world.noah])
+    [never_reason] = {c.reason for c in coverage(project).uncovered if c.pupil == world.noah}
+    page = reverse("research_project", args=[project.pk])
+    client = Client()
+    client.force_login(world.teacher)  # teacher of Zon; Noah is in Maan
+    assert never_reason not in client.get(page).text
+    client.force_login(world.leadership)
+    assert never_reason in client.get(page).text

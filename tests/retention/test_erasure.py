@@ -170,3 +170,25 @@ def test_answers_to_separate_requests_go_too(world, emma_left):
     erasure.erase_pupil(emma_left, actor=world.leadership, reason="guardian_request")
     assert still_there(before) == {}
     assert list(request.pupils.all()) == [world.noah]  # the request itself stays
+
+
+def test_mail_about_several_children_that_names_the_pupil_goes_too(world, emma_left):
+    """A reminder lists every child of a guardian; one naming the erased pupil must go."""
+    Guardianship.objects.create(guardian=world.other_parent, pupil=world.noah)  # stays
+    about_both = OutgoingMail.objects.create(
+        kind=OutgoingMail.Kind.REMINDER,
+        to_address=world.other_parent.email,
+        recipient=world.other_parent,
+        subject="Herinnering",
+        body=f"Nog niet beantwoord voor: {emma_left.full_name}, {world.noah.full_name}",
+    )
+    about_noah = OutgoingMail.objects.create(
+        kind=OutgoingMail.Kind.REMINDER,
+        to_address=world.other_parent.email,
+        recipient=world.other_parent,
+        subject="Herinnering",
+        body=f"Nog niet beantwoord voor: {world.noah.full_name}",
+    )
+    erasure.erase_pupil(emma_left, actor=world.leadership, reason="guardian_request")
+    assert not OutgoingMail.objects.filter(pk=about_both.pk).exists()
+    assert OutgoingMail.objects.filter(pk=about_noah.pk).exists()
