@@ -11,3 +11,8 @@ class AdhocConfig(AppConfig):
     name = "consentry.adhoc"
     label = "adhoc"
     verbose_name = _("separate consent requests")
+
+    def ready(self) -> None:
+        from . import retention
+
+        retention.register()

@@ -3,12 +3,14 @@
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from consentry.adhoc import services as adhoc
 from consentry.audit.models import AuditEntry
 from consentry.retention import registry
 from tests.retention.helpers import give_history
@@ -158,3 +160,22 @@ def test_from_16_the_export_is_the_pupils_not_the_guardians(world, emma):
     emma.save(update_fields=["date_of_birth"])
     response = client_for(world.parent).get(reverse("pupil_data_json", args=[emma.pk]))
     assert response.status_code == 404
+
+
+def test_a_guardian_gets_the_answers_to_separate_requests(world, emma):
+    """Their answers to a separate request are theirs to see, like the leaflet's."""
+    request = adhoc.create_request(
+        school=world.school,
+        actor=world.teacher,
+        purpose="Foto in de krant",
+        description="Na de sportdag.",
+        pupils=[world.emma],
+        deadline=timezone.localdate() + timedelta(days=7),
+        send=True,
+    )
+    adhoc.answer(world.parent, request, world.emma, False)
+    [asked] = export(world, "parent")["separate_requests"]
+    assert asked["purpose"] == "Foto in de krant"
+    assert [(a["given"], a["decided_by"]) for a in asked["answers"]] == [
+        (False, world.parent.full_name)
+    ]
