@@ -252,6 +252,7 @@ TASKS = {
 # How long a worker may hold a job before another worker may take it over.
 JOB_LEASE_SECONDS = envint("CONSENTRY_JOB_LEASE_SECONDS", 300)
 JOB_MAX_ATTEMPTS = envint("CONSENTRY_JOB_MAX_ATTEMPTS", 5)
+CONSENTRY_RENDITION_MAX_PX = envint("CONSENTRY_RENDITION_MAX_PX", 2048)  # long side of a rendition
 
 DEFAULT_FROM_EMAIL = os.environ.get("CONSENTRY_FROM_EMAIL", "Consentry <noreply@consentry.local>")
 MAILERS = {

@@ -1,10 +1,24 @@
-"""Separate requests in a pupil's export (`consentry.retention.registry`), registered from
-`AdhocConfig.ready()`: the families' answers are theirs to see (GDPR art. 15), like their
-answers to the leaflet."""
+"""Separate requests in retention and the pupil's export (`consentry.retention.registry`),
+registered from `AdhocConfig.ready()`.
 
+- Rule `adhoc.preview`: a request's preview image (usually a photo of children) is needed
+  only while guardians decide; 30 days after the request closed (or its deadline passed) the
+  image is destroyed. The request and its answers stay: they are the proof.
+- Export: the families' answers are theirs to see (GDPR art. 15), like their answers to the
+  leaflet.
+"""
+
+from collections import Counter
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from consentry.retention.registry import Section, register_section
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consentry.retention.registry import Item, Rule, Section, register_rule, register_section
 from consentry.schools.models import Pupil
 
 from .models import ConsentRequest, RequestAnswer
@@ -37,7 +51,46 @@ def export(pupil: Pupil) -> list[dict[str, Any]]:
     ]
 
 
+PREVIEW_KEPT = timedelta(days=30)
+RULE_PREVIEW = "adhoc.preview"
+
+
+def expired_previews(now: datetime) -> list[Item]:
+    """Requests whose preview image has served its purpose."""
+    cutoff = now - PREVIEW_KEPT
+    ended = Q(closed_at__lt=cutoff) | Q(deadline__lt=timezone.localdate(cutoff))
+    requests = ConsentRequest.objects.exclude(preview="").filter(ended)
+    return [Item(r.pk, r.school_id, f"request #{r.pk}") for r in requests.order_by("pk")]
+
+
+def destroy_previews(items: list[Item]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for request in ConsentRequest.objects.filter(pk__in=[item.pk for item in items]):
+        name, storage = request.preview.name or "", request.preview.storage
+        request.preview = ""
+        request.save(update_fields=["preview"])
+        transaction.on_commit(partial(storage.delete, name))
+        counts["adhoc.preview"] += 1
+    return counts
+
+
+def _preview_rule_description() -> str:
+    return _(
+        "Preview images of separate requests: destroyed 30 days after the request closed or "
+        "its deadline passed."
+    )
+
+
 def register() -> None:
+    register_rule(
+        Rule(
+            name=RULE_PREVIEW,
+            what="adhoc.consentrequest",
+            description=_preview_rule_description,
+            expired=expired_previews,
+            destroy=destroy_previews,
+        )
+    )
     register_section(
         Section(
             key="separate_requests",

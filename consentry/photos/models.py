@@ -75,6 +75,12 @@ class Face(models.Model):
         DETECTOR = "detector", _("found by the detector")
         MANUAL = "manual", _("drawn by hand")
 
+    class Kind(models.TextChoices):
+        UNTAGGED = "untagged", _("not tagged yet")
+        PUPIL = "pupil", _("pupil")
+        ADULT = "adult", _("adult")
+        UNKNOWN = "unknown", _("not a pupil / unknown")
+
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="faces")
     x = models.PositiveIntegerField()
     y = models.PositiveIntegerField()
@@ -82,9 +88,71 @@ class Face(models.Model):
     h = models.PositiveIntegerField()
     score = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.DETECTOR)
+    # Who is who (tagging.py): a pupil of the photo's group, an adult, or someone unknown.
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UNTAGGED)
+    pupil = models.ForeignKey(
+        "schools.Pupil", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # An adult is blurred unless the teacher marks them as consenting (gate.py).
+    consents = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["photo", "-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo", "pupil"],
+                condition=models.Q(pupil__isnull=False),
+                name="pupil_once_per_photo",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.w}x{self.h} at ({self.x}, {self.y})"
+
+
+class Publication(models.Model):
+    """A rendition that left the gate: what was published to which audience, by whom, and
+    each tagged pupil's consent state at that moment (the proof, if ever asked).
+
+    The audience is a leaflet category (1-4) or a separate consent request, never both. The
+    rendition is encrypted like the original (crypto.py), under a key of its own.
+    """
+
+    class Mode(models.TextChoices):
+        BLUR = "blur", _("blur")
+        PIXELATE = "pixelate", _("pixelate")
+        SOLID = "solid", _("black box")
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="publications")
+    category = models.PositiveSmallIntegerField(null=True, blank=True)
+    consent_request = models.ForeignKey(
+        "adhoc.ConsentRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.BLUR)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    storage_name = models.CharField(max_length=100, unique=True)
+    wrapped_key = models.BinaryField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    snapshot = models.JSONField(default=list)  # [{pupil_id, state, visible}] per tagged pupil
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(category__isnull=False, consent_request__isnull=True)
+                | models.Q(category__isnull=True, consent_request__isnull=False),
+                name="publication_one_audience",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.photo} for {self.audience_key}"
+
+    @property
+    def audience_key(self) -> str:
+        """As in URLs and forms: "2" for a category, "r7" for request 7 (gate.audience_key)."""
+        return str(self.category) if self.category else f"r{self.consent_request_id}"

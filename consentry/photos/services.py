@@ -151,10 +151,12 @@ def retry_detection(photo: Photo, *, actor) -> bool:
 
 def delete_photo(photo: Photo, *, actor) -> None:
     """Destroy the photo: its wrapped key goes with the row (so even a backup of the file
-    cannot be decrypted) and the file is deleted once that has committed."""
-    name = photo.storage_name
+    cannot be decrypted) and the file is deleted once that has committed; so do its
+    publications' renditions."""
+    names = [photo.storage_name, *photo.publications.values_list("storage_name", flat=True)]
     with transaction.atomic():
         Photo.objects.filter(pk=photo.pk).update(wrapped_key=b"")
+        photo.publications.update(wrapped_key=b"")
         record(
             "photo.deleted",
             actor=actor,
@@ -163,7 +165,12 @@ def delete_photo(photo: Photo, *, actor) -> None:
             data={"group": photo.group_id},
         )
         photo.delete()
-        transaction.on_commit(lambda: storage.storage().delete(name))
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        storage.storage().delete(name)
 
 
 def detect(photo_id: int) -> str:

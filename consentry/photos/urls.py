@@ -5,6 +5,21 @@ from . import views
 urlpatterns = [
     path("groups/<int:group_id>/photos/", views.group_photos, name="photos_group"),
     path("photos/<int:photo_id>/original/", views.photo_original, name="photo_original"),
+    path("photos/<int:photo_id>/preview/", views.photo_preview, name="photo_preview"),
     path("photos/<int:photo_id>/retry/", views.photo_retry, name="photo_retry"),
     path("photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<int:photo_id>/faces/", views.photo_tag, name="photo_tag"),
+    path("photos/<int:photo_id>/faces/add/", views.photo_add_face, name="photo_add_face"),
+    path("photos/<int:photo_id>/review/", views.photo_review, name="photo_review"),
+    path("photos/<int:photo_id>/rendition/", views.photo_rendition, name="photo_rendition"),
+    path(
+        "publications/<int:publication_id>/download/",
+        views.publication_download,
+        name="publication_download",
+    ),
+    path(
+        "groups/<int:group_id>/publications/<str:audience>.zip",
+        views.publications_zip,
+        name="publications_zip",
+    ),
 ]

@@ -6,7 +6,7 @@ new view cannot ship without someone deciding who may use it) and when the table
 URL that no longer exists.
 
 Each outcome is a status code, or (302, "/path/") for a redirect to that path (the query
-string, such as login's ?next=, is not compared; {school}, {other_school}, {emma} and
+string, such as login's ?next=, is not compared; {school}, {other_school}, {emma}, {photo} and
 {group} are filled in from the world).
 
 The POST bodies are real requests that would change something (a consent, a paper form, a
@@ -34,7 +34,12 @@ from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.leaflets.models import LeafletVersion
 from consentry.roster.models import RosterImport
 from tests.adhoc.helpers import make_probe_request
-from tests.photos.helpers import make_probe_photo, probe_upload_body
+from tests.photos.helpers import (
+    make_probe_photo,
+    make_probe_publication,
+    probe_form_bodies,
+    probe_upload_body,
+)
 from tests.processors.helpers import make_register
 from tests.research.helpers import make_probe, probe_body
 from tests.world import World, make_leaflet
@@ -65,6 +70,8 @@ REAUTH = (302, "/reauthenticate/")  # security settings: the password again firs
 RULES = (302, "/conduct/schools/{school}/")
 ACKNOWLEDGED = (302, "/conduct/schools/{school}/acknowledgements/")
 PHOTOS = (302, "/groups/{group}/photos/")
+TAGS = (302, "/photos/{photo}/faces/")
+REVIEW = (302, "/photos/{photo}/review/")
 
 
 def row(*outcomes) -> dict[str, int | tuple[int, str]]:
@@ -243,6 +250,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("photo_retry", "POST"):     row(404, 404, 404, PHOTOS, 404, PHOTOS, 403, 404, 404, LOGIN),
     ("photo_delete", "GET"):     everyone(405, anonymous=LOGIN),
     ("photo_delete", "POST"):    row(404, 404, 404, PHOTOS, 404, PHOTOS, 403, 404, 404, LOGIN),
+    # Who is who: the same people see the tagging page and the preview; those who upload tag.
+    ("photo_preview", "GET"):    row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("photo_tag", "GET"):        row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("photo_tag", "POST"):       row(404, 404, 404, TAGS, 404, TAGS, 403, 404, 404, LOGIN),
+    ("photo_add_face", "GET"):   everyone(405, anonymous=LOGIN),
+    ("photo_add_face", "POST"):  row(404, 404, 404, TAGS, 404, TAGS, 403, 404, 404, LOGIN),
+    # Review and publish: the same people see renditions and download publications; those
+    # who upload publish. The probe photo's detection failed, so publishing it is refused
+    # (nobody is among WRITERS); tests/photos/test_publishing.py publishes for real.
+    ("photo_review", "GET"):     row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("photo_review", "POST"):    row(404, 404, 404, REVIEW, 404, REVIEW, 403, 404, 404, LOGIN),
+    ("photo_rendition", "GET"):  row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("publication_download", "GET"): row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("publications_zip", "GET"): row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
     # Separate consent requests: the probe is a sent request about Emma by her teacher, with
     # a preview. Its writer and the leadership change it (a sent one can no longer be edited
     # or sent again: 302 back to it, nothing changed), the privacy officer reads (403 on a
@@ -323,6 +344,8 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("photos_group", "POST"): {"teacher", "leadership"},
     ("photo_retry", "POST"): {"teacher", "leadership"},
     ("photo_delete", "POST"): {"teacher", "leadership"},
+    ("photo_tag", "POST"): {"teacher", "leadership"},
+    ("photo_add_face", "POST"): {"teacher", "leadership"},
 }
 
 
@@ -355,6 +378,8 @@ def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
         **make_probe(world),  # research: project_id, material_id (teacher is the member)
         "request_id": make_probe_request(world).pk,  # sent, about Emma, with a preview
         "photo_id": make_probe_photo(world).pk,  # of the teacher's group; detection failed
+        "publication_id": make_probe_publication(world).pk,  # to the class group (2)
+        "audience": 2,
         "rules_id": PrivacyRules.objects.create(
             school=world.school, label="Probe draft", text_nl="Geen foto's."
         ).pk,
@@ -421,6 +446,8 @@ def _form_body(name: str, world: World) -> dict[str, str]:
         },
         **({name: probe_body(world, name)} if name.startswith("research_") else {}),
         **({name: probe_upload_body()} if name == "photos_group" else {}),
+        **probe_form_bodies(world),
+        "photo_review": {"audience": "2", "mode": "blur"},
         "edit_leaflet_draft": {
             "form-TOTAL_FORMS": "0",
             "form-INITIAL_FORMS": "0",
@@ -509,6 +536,7 @@ def test_every_url_with_every_persona(world, persona, settings):
         "other_school": world.other_school.pk,
         "emma": world.emma.pk,
         "group": world.group.pk,
+        "photo": kwargs["photo_id"],
     }
     user = None if persona == "anonymous" else getattr(world, persona)
     failures = []

@@ -11,7 +11,7 @@ import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from consentry.photos.models import Photo
+from consentry.photos.models import Face, Photo, Publication
 from consentry.photos.services import store_upload
 from tests.world import World
 
@@ -53,8 +53,26 @@ def make_probe_photo(world: World) -> Photo:
     "try again" changes something when it is let through."""
     photo = make_photo(world, small_jpeg())
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, error="damaged")
+    Face.objects.create(photo=photo, x=1, y=1, w=10, h=10, source=Face.Source.MANUAL)
     return photo
+
+
+def probe_form_bodies(world: World) -> dict[str, dict]:
+    """For the access table: tag the probe photo's face, add a face to it."""
+    face = Face.objects.filter(photo__group=world.group, source=Face.Source.MANUAL).last()
+    assert face is not None
+    return {
+        "photo_tag": {f"face-{face.pk}": "unknown"},
+        "photo_add_face": {"x": "1", "y": "1", "w": "5", "h": "5"},
+    }
 
 
 def probe_upload_body() -> dict:
     return {"photos": [upload(small_jpeg(), "probe.jpg")]}
+
+
+def make_probe_publication(world: World) -> Publication:
+    """For the access table: a photo of the teacher's group published to the class group."""
+    from consentry.photos.publishing import publish
+
+    return publish(make_photo(world, small_jpeg()), 2, "blur", actor=world.teacher)

@@ -1,0 +1,115 @@
+"""Publishing: the reviewed rendition is stored, encrypted, with the proof of why each face
+was visible or hidden at that moment; downloads one by one or as a zip per audience.
+
+Why a snapshot: consent can change after publication (a guardian withdraws). The record of
+each tagged pupil's state when the photo left the gate shows the school acted on the consent
+it had, and tells the take-down which publications a withdrawal affects.
+"""
+
+import hashlib
+import io
+import uuid
+import zipfile
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from consentry.adhoc.models import ConsentRequest
+from consentry.audit.services import record
+from consentry.imaging import MODES, Mode
+from consentry.schools.models import Group
+
+from . import crypto, gate, storage
+from .models import Face, Photo, Publication
+
+FOLDER = "renditions"
+
+
+class PublishError(ValueError):
+    """A publication that is not made; the message is for the teacher."""
+
+
+def publish(photo: Photo, audience: gate.Audience, mode: Mode, *, actor) -> Publication:
+    """Render for `audience`, store the rendition encrypted and record it, whole or not at
+    all. Only a photo whose faces were found can be published: before that, faces the gate
+    does not know of would be published unblurred."""
+    if not Photo.objects.filter(pk=photo.pk, status=Photo.Status.READY).exists():
+        raise PublishError(_("Faces are not found in this photo yet; it cannot be published."))
+    if mode not in MODES:
+        raise PublishError(_("Choose blur, pixelate or a black box."))
+    decisions = gate.decide_faces(photo, audience)
+    jpeg = gate.render_decided(photo, decisions, mode)
+    name = f"{FOLDER}/{uuid.uuid4().hex}.bin"
+    sealed = crypto.seal(jpeg, bound_to=name)
+    saved = storage.storage().save(name, ContentFile(sealed.ciphertext))
+    try:
+        with transaction.atomic():
+            publication = Publication.objects.create(
+                photo=photo,
+                category=None if isinstance(audience, ConsentRequest) else audience,
+                consent_request=audience if isinstance(audience, ConsentRequest) else None,
+                mode=mode,
+                sha256=hashlib.sha256(jpeg).hexdigest(),
+                size=len(jpeg),
+                storage_name=saved,
+                wrapped_key=sealed.wrapped_key,
+                published_by=actor,
+                snapshot=snapshot(decisions),
+            )
+            record(
+                "photo.published",
+                actor=actor,
+                obj=publication,
+                school_id=photo.school_id,
+                data={"photo": photo.pk, "audience": gate.audience_key(audience), "mode": mode},
+            )
+    except BaseException:
+        storage.storage().delete(saved)
+        raise
+    return publication
+
+
+def snapshot(decisions: list[gate.FaceDecision]) -> list[dict]:
+    """Each tagged pupil's consent state and whether they were visible (ids only)."""
+    return [
+        {"pupil_id": d.face.pupil_id, "state": d.state, "visible": d.visible}
+        for d in decisions
+        if d.face.kind == Face.Kind.PUPIL and d.face.pupil_id
+    ]
+
+
+def read_rendition(publication: Publication) -> bytes:
+    """The decrypted rendition (raises `crypto.DecryptionFailed`)."""
+    with storage.storage().open(publication.storage_name, "rb") as handle:
+        ciphertext = handle.read()
+    key = bytes(publication.wrapped_key)
+    return crypto.unseal(ciphertext, key, bound_to=publication.storage_name)
+
+
+def filename(publication: Publication) -> str:
+    """No pupil's name and not the uploaded name (it may hold one): ids only."""
+    return f"photo-{publication.photo_id}-{publication.audience_key}-{publication.pk}.jpg"
+
+
+def current(group: Group, audience: gate.Audience) -> QuerySet[Publication]:
+    """The latest publication per photo of the group for this audience."""
+    if isinstance(audience, ConsentRequest):
+        chosen = Publication.objects.filter(consent_request=audience)
+    else:
+        chosen = Publication.objects.filter(category=audience)
+    chosen = chosen.filter(photo__group=group).order_by("photo_id", "-published_at", "-pk")
+    latest: dict[int, int] = {}
+    for pk, photo_id in chosen.values_list("pk", "photo_id"):
+        latest.setdefault(photo_id, pk)
+    return Publication.objects.filter(pk__in=latest.values()).order_by("photo_id")
+
+
+def zip_of(publications: QuerySet[Publication]) -> bytes:
+    """The renditions in one zip (stored, not compressed again: they are JPEGs)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for publication in publications:
+            archive.writestr(filename(publication), read_rendition(publication))
+    return buffer.getvalue()
