@@ -1,6 +1,7 @@
 """Face anonymisation benchmark: consentry.imaging against `deface`, side by side.
 
     .venv/bin/python bench/faces.py [--repeats 3] [--dataset DIR] [--long-side 1536] ...
+    .venv/bin/python bench/faces.py --limit 5 --repeats 1 --json /tmp/faces.json  # a check
 
 Reads the development set in shared/datasets/faces-dev (read its README.md: the photos and
 annotations must never be copied into this repository, so this script only reads them and
@@ -404,6 +405,7 @@ def main() -> None:
     parser.add_argument(
         "--enlarge", type=int, metavar="PX", help="run on copies enlarged to PX (e.g. 4032)"
     )
+    parser.add_argument("--limit", type=int, metavar="N", help="only the first N photos (a check)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "faces.json")
     args = parser.parse_args()
     if not (args.dataset / "annotations.json").is_file():
@@ -420,6 +422,8 @@ def main() -> None:
     methods = [m for m in METHODS if not (m == "deface" and args.skip_deface)]
     with tempfile.TemporaryDirectory() as copies:
         photos = load_photos(args.dataset)
+        if args.limit:
+            photos = photos[: args.limit]
         if args.enlarge:
             photos = enlarged(photos, args.enlarge, Path(copies))
         measure(args, photos, methods, options)

@@ -282,10 +282,13 @@ CONSENTRY_BASE_URL = os.environ.get("CONSENTRY_BASE_URL", "http://127.0.0.1:8000
 AGREEMENT_REMINDER_DAYS = envint("CONSENTRY_AGREEMENT_REMINDER_DAYS", 30)
 AGREEMENT_MAX_DOCUMENT_BYTES = envint("CONSENTRY_AGREEMENT_MAX_MB", 20) * 1024 * 1024
 # Retention (`consentry retention`, run daily): the records of pupils who left are erased this
-# many years after leaving (a school may set its own), mail and roster uploads after days.
+# many years after leaving (a school may set its own), mail, roster uploads, photo originals
+# and publications after days (photos/retention.py).
 RETENTION_LEFT_PUPIL_YEARS = envint("CONSENTRY_RETENTION_LEFT_PUPIL_YEARS", 2)
 RETENTION_MAIL_DAYS = envint("CONSENTRY_RETENTION_MAIL_DAYS", 365)
 RETENTION_ROSTER_UPLOAD_DAYS = envint("CONSENTRY_RETENTION_ROSTER_UPLOAD_DAYS", 30)
+RETENTION_PHOTO_DAYS = envint("CONSENTRY_RETENTION_PHOTO_DAYS", 365)
+RETENTION_PUBLICATION_DAYS = envint("CONSENTRY_RETENTION_PUBLICATION_DAYS", 365)
 
 LOGGING = {
     "version": 1,

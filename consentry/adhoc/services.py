@@ -30,6 +30,7 @@ from consentry.accounts.models import User
 from consentry.audit.services import record as audit
 from consentry.consent.models import NeverFlagEvent
 from consentry.consent.services import STATE_LABELS, State
+from consentry.consent.signals import consent_narrowed
 from consentry.schools import access
 from consentry.schools.models import Group, Guardianship, Pupil, School, StaffRole
 
@@ -351,6 +352,8 @@ def answer(
             "guardian_id": decider.pk if decider else None,
         },
     )
+    if not given:
+        consent_narrowed.send(sender=RequestAnswer, pupil_id=pupil.pk)
     return created
 
 

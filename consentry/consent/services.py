@@ -30,6 +30,7 @@ from consentry.schools import access
 from consentry.schools.models import Guardianship, Pupil, School
 
 from .models import ConsentEvent, NeverFlagEvent
+from .signals import consent_narrowed
 
 
 class ConsentError(ValueError):
@@ -307,6 +308,8 @@ def _record(
         from consentry.mail.receipts import queue_receipts  # mail builds on consent
 
         queue_receipts(created, previous)
+    if any(not event.given for event in created):
+        consent_narrowed.send(sender=ConsentEvent, pupil_id=pupil.pk)
     return created
 
 
@@ -398,4 +401,6 @@ def set_never_flag(staff: User, pupil: Pupil, *, active: bool, reason: str) -> N
         school_id=pupil.school_id,
         data={"pupil_id": pupil.pk},
     )
+    if active:
+        consent_narrowed.send(sender=NeverFlagEvent, pupil_id=pupil.pk)
     return event

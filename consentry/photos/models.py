@@ -138,6 +138,9 @@ class Publication(models.Model):
     )
     published_at = models.DateTimeField(default=timezone.now)
     snapshot = models.JSONField(default=list)  # [{pupil_id, state, visible}] per tagged pupil
+    # Taken down (takedowns.py): replaced by a re-rendered one, or removed from the outside
+    # channel. The row stays as proof (hash, snapshot); the rendition's key is destroyed.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -156,3 +159,53 @@ class Publication(models.Model):
     def audience_key(self) -> str:
         """As in URLs and forms: "2" for a category, "r7" for request 7 (gate.audience_key)."""
         return str(self.category) if self.category else f"r{self.consent_request_id}"
+
+
+class TakeDown(models.Model):
+    """A publication that shows a pupil who may no longer appear in it (takedowns.py).
+
+    Internal ones (categories 1-3: the rendition lives in Consentry) are re-rendered with the
+    face hidden and replaced at once, done by the system. External ones (category 4 and
+    separate requests: the photo went outside) stay open until the publisher or the
+    leadership confirms the removal.
+    """
+
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", _("replaced in Consentry")
+        EXTERNAL = "external", _("to be removed outside Consentry")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+
+    class Reason(models.TextChoices):
+        CONSENT = "consent", _("consent withdrawn for this category")
+        NEVER = "never", _("may not be photographed")
+        REQUEST = "request", _("answer to the separate request withdrawn")
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # empty when the system replaced the rendition
+    replacement = models.ForeignKey(
+        Publication, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "pupil"],
+                condition=models.Q(status="open"),
+                name="one_open_takedown_per_pupil",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"take-down of {self.publication} for pupil {self.pupil_id}"

@@ -14,6 +14,7 @@ import zipfile
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consentry.adhoc.models import ConsentRequest
@@ -40,6 +41,24 @@ def publish(photo: Photo, audience: gate.Audience, mode: Mode, *, actor) -> Publ
     if mode not in MODES:
         raise PublishError(_("Choose blur, pixelate or a black box."))
     decisions = gate.decide_faces(photo, audience)
+    data = {"photo": photo.pk, "audience": gate.audience_key(audience), "mode": mode}
+    return store(photo, audience, mode, decisions, actor=actor, action="photo.published", data=data)
+
+
+def store(
+    photo: Photo,
+    audience: gate.Audience,
+    mode: Mode,
+    decisions: list[gate.FaceDecision],
+    *,
+    actor,
+    action: str,
+    data: dict,
+    audit_actor=None,
+) -> Publication:
+    """Draw the rendition for these decisions, store it encrypted and record it with its
+    audit entry (by `audit_actor`, else `actor`), whole or not at all (a file without a row
+    is deleted again)."""
     jpeg = gate.render_decided(photo, decisions, mode)
     name = f"{FOLDER}/{uuid.uuid4().hex}.bin"
     sealed = crypto.seal(jpeg, bound_to=name)
@@ -58,17 +77,22 @@ def publish(photo: Photo, audience: gate.Audience, mode: Mode, *, actor) -> Publ
                 published_by=actor,
                 snapshot=snapshot(decisions),
             )
-            record(
-                "photo.published",
-                actor=actor,
-                obj=publication,
-                school_id=photo.school_id,
-                data={"photo": photo.pk, "audience": gate.audience_key(audience), "mode": mode},
-            )
+            who = audit_actor or actor
+            record(action, actor=who, obj=publication, school_id=photo.school_id, data=data)
     except BaseException:
         storage.storage().delete(saved)
         raise
     return publication
+
+
+def withdraw(publication: Publication) -> None:
+    """Take a publication down: keep its row (hash, snapshot: the proof), destroy the key of
+    its rendition now and the file after the commit."""
+    name = publication.storage_name
+    Publication.objects.filter(pk=publication.pk).update(
+        withdrawn_at=timezone.now(), wrapped_key=b""
+    )
+    transaction.on_commit(lambda: storage.storage().delete(name))
 
 
 def snapshot(decisions: list[gate.FaceDecision]) -> list[dict]:
@@ -94,12 +118,14 @@ def filename(publication: Publication) -> str:
 
 
 def current(group: Group, audience: gate.Audience) -> QuerySet[Publication]:
-    """The latest publication per photo of the group for this audience."""
+    """The latest publication per photo of the group for this audience (not taken down)."""
     if isinstance(audience, ConsentRequest):
         chosen = Publication.objects.filter(consent_request=audience)
     else:
         chosen = Publication.objects.filter(category=audience)
-    chosen = chosen.filter(photo__group=group).order_by("photo_id", "-published_at", "-pk")
+    chosen = chosen.filter(photo__group=group, withdrawn_at=None).order_by(
+        "photo_id", "-published_at", "-pk"
+    )
     latest: dict[int, int] = {}
     for pk, photo_id in chosen.values_list("pk", "photo_id"):
         latest.setdefault(photo_id, pk)

@@ -38,7 +38,9 @@ def orphan_files() -> set[str]:
 
 
 def missing_files() -> set[str]:
-    """Rows whose file is gone (should never happen: the file is written first)."""
+    """Rows whose file is gone (should never happen: the file is written first). A row whose
+    key was wiped (retention destroyed the original, photos/retention.py) has no file."""
     from .models import Photo
 
-    return set(Photo.objects.values_list("storage_name", flat=True)) - stored_names()
+    live = Photo.objects.exclude(wrapped_key=b"")
+    return set(live.values_list("storage_name", flat=True)) - stored_names()

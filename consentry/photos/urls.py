@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import takedown_views, views
 
 urlpatterns = [
     path("groups/<int:group_id>/photos/", views.group_photos, name="photos_group"),
@@ -21,5 +21,15 @@ urlpatterns = [
         "groups/<int:group_id>/publications/<str:audience>.zip",
         views.publications_zip,
         name="publications_zip",
+    ),
+    path(
+        "schools/<int:school_id>/takedowns/",
+        takedown_views.takedown_list,
+        name="takedown_list",
+    ),
+    path(
+        "takedowns/<int:takedown_id>/",
+        takedown_views.takedown_confirm,
+        name="takedown_confirm",
     ),
 ]

@@ -255,6 +255,7 @@ def photo_rendition(request, photo_id: int):
 @require_GET
 def publication_download(request, publication_id: int):
     visible = Publication.objects.filter(photo__group__in=groups_visible_to(request.user))
+    visible = visible.filter(withdrawn_at=None)  # a taken-down rendition's key is destroyed
     publication = visible.filter(pk=publication_id).first()
     if publication is None:
         raise Http404("No such publication.")

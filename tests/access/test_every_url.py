@@ -6,8 +6,8 @@ new view cannot ship without someone deciding who may use it) and when the table
 URL that no longer exists.
 
 Each outcome is a status code, or (302, "/path/") for a redirect to that path (the query
-string, such as login's ?next=, is not compared; {school}, {other_school}, {emma}, {photo} and
-{group} are filled in from the world).
+string, such as login's ?next=, is not compared; {school}, {other_school}, {emma}, {photo},
+{takedown} and {group} are filled in from the world).
 
 The POST bodies are real requests that would change something (a consent, a paper form, a
 never-photograph flag, a publication) if they were let through: every persona not in
@@ -37,6 +37,7 @@ from tests.adhoc.helpers import make_probe_request
 from tests.photos.helpers import (
     make_probe_photo,
     make_probe_publication,
+    make_probe_takedown,
     probe_form_bodies,
     probe_upload_body,
 )
@@ -72,6 +73,7 @@ ACKNOWLEDGED = (302, "/conduct/schools/{school}/acknowledgements/")
 PHOTOS = (302, "/groups/{group}/photos/")
 TAGS = (302, "/photos/{photo}/faces/")
 REVIEW = (302, "/photos/{photo}/review/")
+TAKEDOWN = (302, "/takedowns/{takedown}/")
 
 
 def row(*outcomes) -> dict[str, int | tuple[int, str]]:
@@ -264,6 +266,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("photo_rendition", "GET"):  row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
     ("publication_download", "GET"): row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
     ("publications_zip", "GET"): row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    # Take-downs: the leadership lists them; the publisher (the teacher) or the leadership
+    # confirms that a photo that went outside was removed (an audited change).
+    ("takedown_list", "GET"):    row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("takedown_confirm", "GET"): row(404, 404, 404, 200, 404, 200, 404, 404, 404, LOGIN),
+    ("takedown_confirm", "POST"): row(404, 404, 404, TAKEDOWN, 404, TAKEDOWN, 404, 404, 404, LOGIN),
     # Separate consent requests: the probe is a sent request about Emma by her teacher, with
     # a preview. Its writer and the leadership change it (a sent one can no longer be edited
     # or sent again: 302 back to it, nothing changed), the privacy officer reads (403 on a
@@ -346,6 +353,7 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("photo_delete", "POST"): {"teacher", "leadership"},
     ("photo_tag", "POST"): {"teacher", "leadership"},
     ("photo_add_face", "POST"): {"teacher", "leadership"},
+    ("takedown_confirm", "POST"): {"teacher", "leadership"},
 }
 
 
@@ -380,6 +388,7 @@ def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
         "photo_id": make_probe_photo(world).pk,  # of the teacher's group; detection failed
         "publication_id": make_probe_publication(world).pk,  # to the class group (2)
         "audience": 2,
+        "takedown_id": make_probe_takedown(world).pk,  # open, external, the teacher published
         "rules_id": PrivacyRules.objects.create(
             school=world.school, label="Probe draft", text_nl="Geen foto's."
         ).pk,
@@ -537,6 +546,7 @@ def test_every_url_with_every_persona(world, persona, settings):
         "emma": world.emma.pk,
         "group": world.group.pk,
         "photo": kwargs["photo_id"],
+        "takedown": kwargs["takedown_id"],
     }
     user = None if persona == "anonymous" else getattr(world, persona)
     failures = []

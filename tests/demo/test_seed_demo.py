@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +37,7 @@ def seeded(django_db_setup, django_db_blocker):
     each test still runs in its own savepoint inside that transaction."""
     with django_db_blocker.unblock(), transaction.atomic():
         seed()
-        yield
+        yield django_settings.DATA_DIR  # where the seed stored its files (the photos)
         transaction.set_rollback(True)
 
 
@@ -125,3 +126,30 @@ def test_two_pupils_left_and_one_is_due_for_erasure(school):
     assert left.count() == 2 and not left.filter(group__isnull=False).exists()
     [due] = expired_left_pupils(timezone.now())
     assert due.pk in {p.pk for p in left}
+
+
+def test_two_photos_of_zonnebloem_are_uploaded_by_the_teacher(school, seeded, settings):
+    from consentry.photos import services as photo_services
+    from consentry.photos import storage as photo_storage
+    from consentry.photos.models import Photo
+
+    settings.DATA_DIR = seeded  # not this test's fresh folder
+    photos = list(Photo.objects.filter(school=school).order_by("pk"))
+    assert len(photos) == 2
+    teacher = User.objects.get(email=PERSONA_EMAILS["teacher"])
+    for photo in photos:
+        assert photo.group.name == "Zonnebloem"
+        assert photo.uploaded_by == teacher
+        # Detection is the worker's job (the tests' task backend runs it at once).
+        assert photo.status in (Photo.Status.STORED, Photo.Status.READY)
+        if photo.status == Photo.Status.READY:  # every drawn face is found
+            assert (
+                photo.faces.count()
+                == {"schoolplein": 3, "knutselmiddag": 2}[photo.original_name.split("-")[0]]
+            )
+        assert photo.content_type == "image/jpeg" and (photo.width, photo.height) == (1200, 800)
+        assert photo_storage.storage().exists(photo.storage_name)
+        with photo_storage.storage().open(photo.storage_name, "rb") as handle:
+            assert b"\xff\xd8\xff" not in handle.read()[:16]  # stored encrypted
+        assert photo_services.read_original(photo)[:3] == b"\xff\xd8\xff"
+    assert AuditEntry.objects.filter(action="photo.uploaded").count() == 2

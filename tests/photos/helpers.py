@@ -76,3 +76,14 @@ def make_probe_publication(world: World) -> Publication:
     from consentry.photos.publishing import publish
 
     return publish(make_photo(world, small_jpeg()), 2, "blur", actor=world.teacher)
+
+
+def make_probe_takedown(world: World):
+    """For the access table: an open external take-down of the teacher's public photo."""
+    from consentry.photos.models import TakeDown
+    from consentry.photos.publishing import publish
+
+    publication = publish(make_photo(world, small_jpeg()), 4, "blur", actor=world.teacher)
+    return TakeDown.objects.create(
+        publication=publication, pupil=world.emma, kind="external", reason="consent"
+    )

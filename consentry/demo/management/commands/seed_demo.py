@@ -26,6 +26,7 @@ from consentry.consent import services as consent
 from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.demo import leaflet_2023
 from consentry.demo.personas import PERSONA_EMAILS, PERSONAS
+from consentry.demo.photos import seed_photos
 from consentry.leaflets.models import Category, LeafletVersion
 from consentry.leaflets.services import publish
 from consentry.mail import receipts
@@ -165,6 +166,7 @@ class Seeder:
             teacher=self.users["teacher"],
             today=self.today,
         )
+        seed_photos(self.groups["Zonnebloem"], teacher=self.users["teacher"])
         return self.school
 
     # The school and its staff

@@ -1,0 +1,181 @@
+"""Withdrawal reaches what was published: take-downs after a no, a never flag or a withdrawn
+answer to a separate request."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from consentry.adhoc.services import answer
+from consentry.audit.models import AuditEntry
+from consentry.consent.services import decide, set_never_flag
+from consentry.mail.models import OutgoingMail
+from consentry.photos import publishing, storage, takedowns
+from consentry.photos.models import Face, Publication, TakeDown
+from consentry.photos.publishing import publish, read_rendition
+from tests.adhoc.helpers import ask
+from tests.photos.helpers import make_photo
+from tests.photos.test_gate import _sharpness
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def photo(world):
+    """Emma, with both guardians' yes for the class group and for public."""
+    photo = make_photo(world)
+    photo.faces.update(kind=Face.Kind.PUPIL, pupil=world.emma)
+    for guardian in (world.parent, world.other_parent):
+        decide(guardian, world.emma, {2: True, 4: True})
+    return photo
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """Run what waits for the commit (the take-down task) as the worker would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def _client(user) -> Client:
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(user)
+    return client
+
+
+def _box(photo):
+    face = photo.faces.get()
+    return (face.x, face.y, face.w, face.h)
+
+
+def test_withdrawing_class_group_consent_replaces_the_rendition_with_the_face_blurred(
+    world, photo, after_commit
+):
+    old = publish(photo, 2, "blur", actor=world.teacher)
+    visible = read_rendition(old)
+    with after_commit():
+        decide(world.parent, world.emma, {2: False})
+    takedown = TakeDown.objects.get()
+    assert (takedown.kind, takedown.status, takedown.reason) == ("internal", "done", "consent")
+    assert takedown.done_by is None and takedown.done_at is not None
+    new = takedown.replacement
+    assert new is not None and new.category == 2 and new.sha256 != old.sha256
+    assert new.snapshot[0]["visible"] is False
+    hidden = read_rendition(new)
+    assert _sharpness(hidden, _box(photo)) < _sharpness(visible, _box(photo)) / 20
+    # The old one is kept as proof, but its rendition is gone.
+    old.refresh_from_db()
+    assert old.withdrawn_at is not None and old.snapshot[0]["visible"] is True
+    assert not storage.storage().exists(old.storage_name)
+    assert list(publishing.current(world.group, 2)) == [new]
+    assert AuditEntry.objects.filter(action="photo.takedown.done").count() == 1
+    teacher = _client(world.teacher)
+    assert teacher.get(reverse("publication_download", args=[old.pk])).status_code == 404
+    assert teacher.get(reverse("publication_download", args=[new.pk])).status_code == 200
+
+
+def test_a_public_photo_gets_an_open_take_down_and_a_mail_to_the_publisher(
+    world, photo, after_commit
+):
+    world.teacher.preferred_language = "en"  # the mail is in the publisher's language
+    world.teacher.save(update_fields=["preferred_language"])
+    public = publish(photo, 4, "blur", actor=world.teacher)
+    with after_commit():
+        decide(world.other_parent, world.emma, {4: False})
+    takedown = TakeDown.objects.get()
+    assert (takedown.kind, takedown.status, takedown.publication) == ("external", "open", public)
+    mail = OutgoingMail.objects.get(recipient=world.teacher)
+    assert mail.subject == f"Remove a published photo: {publishing.filename(public)}"
+    assert f"/takedowns/{takedown.pk}/" in mail.body
+    assert "Emma" not in mail.body + mail.subject
+    public.refresh_from_db()
+    assert public.withdrawn_at is None  # until the publisher says it is removed
+
+    teacher = _client(world.teacher)
+    url = reverse("takedown_confirm", args=[takedown.pk])
+    assert "I removed it everywhere it was posted" in teacher.get(url).content.decode()
+    assert teacher.post(url).status_code == 302
+    takedown.refresh_from_db()
+    public.refresh_from_db()
+    assert (takedown.status, takedown.done_by) == ("done", world.teacher)
+    assert public.withdrawn_at is not None
+    assert AuditEntry.objects.filter(action="photo.takedown.confirmed").count() == 1
+
+
+def test_a_never_flag_takes_down_internal_and_external_without_telling_why(
+    world, photo, after_commit
+):
+    publish(photo, 2, "blur", actor=world.teacher)
+    publish(photo, 4, "blur", actor=world.teacher)
+    with after_commit():
+        set_never_flag(world.leadership, world.emma, active=True, reason="Safeguarding case.")
+    done = {t.kind: t for t in TakeDown.objects.all()}
+    assert done["internal"].status == "done" and done["external"].status == "open"
+    assert {t.reason for t in done.values()} == {"never"}
+    mail = OutgoingMail.objects.get(recipient=world.teacher)
+    assert "safeguarding" not in (mail.subject + mail.body).lower()
+    assert "never" not in (mail.subject + mail.body).lower()
+
+
+def test_a_pupil_who_was_blurred_already_produces_nothing(world, photo, after_commit):
+    decide(world.parent, world.emma, {4: False})
+    publish(photo, 4, "blur", actor=world.teacher)  # Emma hidden
+    with after_commit():
+        decide(world.other_parent, world.emma, {4: False})
+        set_never_flag(world.leadership, world.emma, active=True, reason="Safeguarding.")
+    assert not TakeDown.objects.exists()
+    assert not OutgoingMail.objects.filter(recipient=world.teacher).exists()
+
+
+def test_running_the_task_twice_creates_no_duplicates(world, photo, after_commit):
+    publish(photo, 2, "blur", actor=world.teacher)
+    publish(photo, 4, "blur", actor=world.teacher)
+    with after_commit():
+        decide(world.parent, world.emma, {2: False, 4: False})
+    counts = (TakeDown.objects.count(), Publication.objects.count(), OutgoingMail.objects.count())
+    assert counts[0] == 2
+    assert takedowns.take_down_for_pupil(world.emma.pk) == 0
+    assert [t.kind for t in takedowns.open_takedowns_for(world.emma)] == ["external"]
+    again = (TakeDown.objects.count(), Publication.objects.count(), OutgoingMail.objects.count())
+    assert again == counts
+
+
+def test_other_pupils_publications_are_untouched(world, photo, after_commit):
+    noahs = make_photo(world, group=world.noah.group)
+    noahs.faces.update(kind=Face.Kind.PUPIL, pupil=world.noah)
+    decide(world.another_parent, world.noah, {2: True})
+    theirs = publish(noahs, 2, "blur", actor=world.leadership)
+    with after_commit():
+        decide(world.parent, world.emma, {2: False})
+    theirs.refresh_from_db()
+    assert theirs.withdrawn_at is None
+    assert not TakeDown.objects.filter(publication=theirs).exists()
+
+
+def test_a_withdrawn_answer_to_a_separate_request_takes_down_its_photo(world, photo, after_commit):
+    paper = ask(world)
+    for guardian in (world.parent, world.other_parent):
+        answer(guardian, paper, world.emma, True)
+    publish(photo, paper, "blur", actor=world.teacher)
+    with after_commit():
+        answer(world.parent, paper, world.emma, False)
+    takedown = TakeDown.objects.get()
+    assert (takedown.kind, takedown.status, takedown.reason) == ("external", "open", "request")
+
+
+def test_only_the_leadership_and_the_publisher_see_a_take_down(world, photo, after_commit):
+    publish(photo, 4, "blur", actor=world.teacher)
+    with after_commit():
+        decide(world.parent, world.emma, {4: False})
+    url = reverse("takedown_confirm", args=[TakeDown.objects.get().pk])
+    listing = reverse("takedown_list", args=[world.school.pk])
+    for user in (world.other_teacher, world.parent, world.intern, world.other_leadership):
+        assert _client(user).get(url).status_code == 404
+        assert _client(user).post(url).status_code == 404
+    assert TakeDown.objects.get().status == "open"
+    assert _client(world.teacher).get(listing).status_code == 404
+    page = _client(world.leadership).get(listing).content.decode()
+    assert "Confirm the removal" in page and "Emma" in page
+    overview = _client(world.leadership).get(reverse("school_overview", args=[world.school.pk]))
+    assert listing in overview.content.decode()
