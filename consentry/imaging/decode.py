@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from consentry.imaging.errors import ImageRejected
 
@@ -180,6 +180,18 @@ def _formats() -> tuple[str, ...]:
     return tuple(name for name in _FORMATS if name in Image.OPEN)
 
 
+def _load_every_pixel(image: Image.Image) -> None:
+    """Decode the whole image, refusing a truncated file whatever the process-wide setting:
+    a library may switch Pillow's LOAD_TRUNCATED_IMAGES on for everyone (WeasyPrint does
+    when imported), and a half-uploaded photo must never be padded with grey."""
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+
+
 def _decode(image: Image.Image, limits: Limits, min_long_side: int | None) -> DecodedImage:
     if image.format != "MPO" and getattr(image, "n_frames", 1) > 1:
         raise ImageRejected("animated", "Animated images and image sequences are not accepted.")
@@ -189,7 +201,7 @@ def _decode(image: Image.Image, limits: Limits, min_long_side: int | None) -> De
     stored_size = image.size
     if min_long_side is not None and image.format in ("JPEG", "MPO"):
         _draft(image, min_long_side)
-    image.load()
+    _load_every_pixel(image)
     decoded_size = image.size
     _apply_orientation(image)
     # The 90-degree orientations swap width and height.

@@ -10,14 +10,12 @@ Nothing here writes a file: `inspect` returns what should be stored, or raises
 """
 
 import hashlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import ImageFile
 
 from consentry.imaging import ImageRejected, Limits, decode_image, encode_jpeg
 
@@ -82,23 +80,10 @@ def _as_is(upload: UploadedFile, kind: str, content_type: str) -> Inspected:
     return Inspected(kind, content_type, digest.hexdigest(), upload.size or 0)
 
 
-@contextmanager
-def _truncated_images_refused():
-    """WeasyPrint (the leaflet's PDF) switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES
-    when it is imported; a half-uploaded photo must still be refused, not padded with grey."""
-    before = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        yield
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = before
-
-
 def _photo(upload: UploadedFile) -> Inspected:
     limits = Limits(max_bytes=min(max_bytes(), PHOTO_MAX_BYTES))
     try:
-        with _truncated_images_refused():
-            decoded = decode_image(upload.read(limits.max_bytes + 1), limits=limits)
+        decoded = decode_image(upload.read(limits.max_bytes + 1), limits=limits)
     except ImageRejected as rejected:
         if rejected.code == "not_an_image":
             raise MaterialRejected(

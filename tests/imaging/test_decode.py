@@ -6,7 +6,7 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from consentry.imaging import ImageRejected, Limits, decode_image
 from consentry.imaging.decode import pillow_heif
@@ -93,6 +93,15 @@ def test_bad_input_is_rejected_clearly(astronaut, make, code):
     error = rejected(make(astronaut))
     assert error.code == code
     assert error.message and "/" not in error.message and "Error" not in error.message
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_truncated_files_are_refused_whatever_pillow_was_told(astronaut, fmt, monkeypatch):
+    """WeasyPrint switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process."""
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = encode(astronaut, fmt)
+    assert rejected(data[: len(data) // 2]).code == "damaged"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as it was
 
 
 def test_corrupt_png_data_is_rejected(astronaut):
