@@ -7,13 +7,14 @@ turn on an authenticator app themselves; guardians sign in by emailed code.
 
 from allauth.mfa.models import Authenticator
 
+from consentry.schools.access import scope_of
 from consentry.schools.models import StaffRole
 
 ROLES_THAT_NEED_TOTP = (StaffRole.Role.LEADERSHIP, StaffRole.Role.PRIVACY_OFFICER)
 
 
 def must_use_totp(user) -> bool:
-    return StaffRole.objects.filter(user=user, role__in=ROLES_THAT_NEED_TOTP).exists()
+    return scope_of(user).has_role(*ROLES_THAT_NEED_TOTP)
 
 
 def has_totp(user) -> bool:

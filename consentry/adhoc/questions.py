@@ -6,10 +6,11 @@ withdrawn. A draft is never shown: it is the school's own business until it is s
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,7 @@ def _own_answers(user: User, requests: list[ConsentRequest], pupil_ids) -> dict:
 
 
 def questions_for(
-    user: User, pupils: QuerySet[Pupil], *, now: datetime | None = None
+    user: User, pupils: Iterable[Pupil], *, now: datetime | None = None
 ) -> list[Question]:
     """The requests this person should see about these pupils (their children, or
     themself), open ones first. Five queries however many requests."""

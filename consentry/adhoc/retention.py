@@ -9,6 +9,7 @@ registered from `AdhocConfig.ready()`.
 """
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -18,7 +19,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consentry.retention.registry import Item, Rule, Section, register_rule, register_section
+from consentry.retention.registry import (
+    Item,
+    Rule,
+    Section,
+    in_pages,
+    register_rule,
+    register_section,
+)
 from consentry.schools.models import Pupil
 
 from .models import ConsentRequest, RequestAnswer
@@ -55,12 +63,18 @@ PREVIEW_KEPT = timedelta(days=30)
 RULE_PREVIEW = "adhoc.preview"
 
 
-def expired_previews(now: datetime) -> list[Item]:
+def expired_previews(now: datetime, school_id: int | None = None) -> Iterator[Item]:
     """Requests whose preview image has served its purpose."""
     cutoff = now - PREVIEW_KEPT
     ended = Q(closed_at__lt=cutoff) | Q(deadline__lt=timezone.localdate(cutoff))
     requests = ConsentRequest.objects.exclude(preview="").filter(ended)
-    return [Item(r.pk, r.school_id, f"request #{r.pk}") for r in requests.order_by("pk")]
+    if school_id is not None:
+        requests = requests.filter(school_id=school_id)
+    return in_pages(
+        requests,
+        ("school_id",),
+        lambda rows: [Item(pk, school, f"request #{pk}") for pk, school in rows],
+    )
 
 
 def destroy_previews(items: list[Item]) -> Counter[str]:
@@ -89,6 +103,7 @@ def register() -> None:
             description=_preview_rule_description,
             expired=expired_previews,
             destroy=destroy_previews,
+            school_filter=True,
         )
     )
     register_section(

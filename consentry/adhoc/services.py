@@ -21,7 +21,7 @@ from datetime import date, datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -111,8 +111,7 @@ def askable_pupils(user: User, school: School) -> QuerySet[Pupil]:
     pupils = Pupil.objects.current().filter(school=school)
     if access.leads_school(user, school):
         return pupils
-    groups = askable_groups(user, school)
-    return pupils.filter(Q(group__in=groups) | Q(extra_groups__in=groups)).distinct()
+    return pupils.members_of(*askable_groups(user, school))
 
 
 def may_ask(user: User, school: School) -> bool:

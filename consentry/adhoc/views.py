@@ -9,7 +9,6 @@ here. The preview image is served only by `preview`, never from a public URL.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consentry.schools import access
-from consentry.schools.models import Pupil, School
+from consentry.schools.models import School
 
 from . import services
 from .forms import AnswerForm, ConsentRequestForm
@@ -27,9 +26,9 @@ from .models import ConsentRequest, RequestAnswer
 
 def _school_for_staff(user, school_id: int) -> School:
     """A school where the user sees some pupils as staff; otherwise a 404."""
-    schools = School.objects.filter(
-        Q(pk__in=access.schools_overseen_by(user)) | Q(groups__in=access.groups_visible_to(user))
-    )
+    overseen = access.schools_overseen_by(user).values("id")
+    taught = access.groups_visible_to(user).values("school_id")
+    schools = School.objects.filter(pk__in=overseen.union(taught, all=True))
     school = schools.filter(pk=school_id).first()
     if school is None:
         raise Http404("No such school.")
@@ -45,11 +44,6 @@ def _request_for_staff(user, request_id: int, *, change: bool = False) -> Consen
     if change and not services.may_change(user, consent_request):
         raise PermissionDenied
     return consent_request
-
-
-def _own_pupils(user):
-    """The user's children, and the user as a pupil: those they may answer for."""
-    return Pupil.objects.filter(Q(guardianships__guardian=user) | Q(account=user)).distinct()
 
 
 def _status_label(consent_request: ConsentRequest, now) -> str:
@@ -179,7 +173,7 @@ def _request_for_viewer(user, request_id: int) -> ConsentRequest:
     """Staff who may read the request; once sent, also the guardians of its pupils and the
     pupils themselves."""
     staff = ConsentRequest.objects.visible_to_staff(user).filter(pk=request_id)
-    family = ConsentRequest.objects.sent().filter(pk=request_id, pupils__in=_own_pupils(user))
+    family = ConsentRequest.objects.sent().filter(pk=request_id, pupils__in=access.own_pupils(user))
     consent_request = staff.first() or family.first()
     if consent_request is None:
         raise Http404("No such request.")
@@ -208,7 +202,7 @@ def answer(request, request_id: int):
     form = AnswerForm(request.POST)
     if not form.is_valid():
         raise Http404("No such pupil.")
-    pupil = _own_pupils(request.user).filter(pk=form.cleaned_data["pupil"]).first()
+    pupil = access.own_pupils(request.user).filter(pk=form.cleaned_data["pupil"]).first()
     requests = ConsentRequest.objects.sent().filter(pk=request_id)
     consent_request = requests.filter(pupils=pupil).first() if pupil else None
     if consent_request is None or pupil is None:

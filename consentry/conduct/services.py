@@ -76,9 +76,9 @@ def needs_acknowledgement(user, on: date) -> bool:
     they acknowledge anew: the promise is to the rules as they are now, for the time they are
     there. Their access after that is the role's own (interns see no personal data).
     """
-    if not user.is_authenticated:
-        return False
-    return bool(schools_to_acknowledge(user, on))
+    scope = access.scope_of(user)
+    schools = {school for role, school, _board in scope.roles if role in GATED_ROLES and school}
+    return any(valid_acknowledgement(user, School(pk=pk), on) is None for pk in sorted(schools))
 
 
 def period_problem(period_from: date, period_to: date, *, must_include: date | None = None):

@@ -19,15 +19,15 @@ from datetime import date
 from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consentry.accounts.models import User
 from consentry.audit.services import record as audit
-from consentry.leaflets.models import LeafletVersion
+from consentry.leaflets.models import Category, LeafletVersion
 from consentry.schools import access
-from consentry.schools.models import Guardianship, Pupil, School
+from consentry.schools.models import Guardianship, Pupil, School, decides_for_self
 
 from .models import ConsentEvent, NeverFlagEvent
 from .signals import consent_narrowed
@@ -108,11 +108,126 @@ def _own_verdict(pupil_id: int, number: int, answer: bool | None) -> Verdict:
     return Verdict(pupil_id, number, State.NO, "pupil_refused")
 
 
+@dataclass(frozen=True)
+class PupilRow:
+    id: int
+    school_id: int
+    date_of_birth: date
+
+
+@dataclass
+class ConsentFacts:
+    """Everything the rules read about some pupils, loaded together: the pupils, their
+    schools' leaflet versions (the active ones with their categories), the guardians with
+    parental authority, every consent event and the never flags.
+
+    Why one load: a page asks several questions about the same pupils (their state, the
+    answers owed after a new leaflet, the person's own answers); each would otherwise read
+    the same rows again. Four queries however many pupils, each by index on the pupils or
+    their schools: the pupils with their latest never flag (or, for pupils already loaded,
+    the flags), the leaflet versions with their categories, the guardians with authority,
+    the consent events.
+    """
+
+    pupils: list[PupilRow]
+    active: dict[int, LeafletVersion]  # school id -> its active version (without its texts)
+    categories: dict[int, list[Category]]  # school id -> the active version's categories
+    rounds: dict[int, tuple[int, int]]  # version id -> (school id, answer round)
+    authority: dict[int, set[int]]  # pupil id -> guardians with parental authority
+    # (pupil id, category, decider, given, version id), oldest first; decider None: the pupil
+    events: list[tuple[int, int, int | None, bool, int]]
+    never: dict[int, bool]  # pupil id -> the latest flag event's state
+
+    def counts_now(self, school_id: int, version_id: int) -> bool:
+        """An answer counts only in the active leaflet's answer round of the pupil's school."""
+        version = self.active.get(school_id)
+        return version is not None and self.rounds.get(version_id) == (
+            school_id,
+            version.answer_round,
+        )
+
+    def numbers(self, school_id: int) -> list[int]:
+        return [c.number for c in self.categories.get(school_id, [])]
+
+
+def load_facts(
+    pupils: QuerySet[Pupil] | Iterable[Pupil], *, schools: Collection[int] = ()
+) -> ConsentFacts:
+    """The facts about these pupils (a queryset, or pupils already loaded); `schools` adds
+    the leaflets of other schools (a check about a school without these pupils)."""
+    never: dict[int, bool] = {}
+    if isinstance(pupils, QuerySet):
+        latest_flag = NeverFlagEvent.objects.filter(pupil=OuterRef("pk")).order_by(
+            "-recorded_at", "-id"
+        )
+        rows = []
+        for pupil_id, school_id, born, flag in pupils.annotate(
+            never=Subquery(latest_flag.values("active")[:1])
+        ).values_list("id", "school_id", "date_of_birth", "never"):
+            rows.append(PupilRow(pupil_id, school_id, born))
+            if flag is not None:
+                never[pupil_id] = flag
+    else:
+        rows = [PupilRow(p.pk, p.school_id, p.date_of_birth) for p in pupils]
+        if rows:
+            for pupil_id, flag in (
+                NeverFlagEvent.objects.filter(pupil_id__in=[row.id for row in rows])
+                .order_by("recorded_at", "id")
+                .values_list("pupil_id", "active")
+            ):
+                never[pupil_id] = flag
+    pupil_ids = [row.id for row in rows]
+    school_ids = {row.school_id for row in rows} | set(schools)
+    # Every version's categories with their version: the active ones' texts, and the answer
+    # round of each version an event may refer to (a version always has categories: it
+    # cannot be published without).
+    rounds: dict[int, tuple[int, int]] = {}
+    active: dict[int, LeafletVersion] = {}
+    categories: dict[int, list[Category]] = defaultdict(list)
+    for category in (
+        Category.objects.filter(version__school_id__in=school_ids)
+        .select_related("version")
+        .defer(*(f"version__{name}" for name in LeafletVersion.text_fields()))
+        .order_by("version_id", "number")
+    ):
+        version = category.version
+        rounds[version.pk] = (version.school_id, version.answer_round)
+        if version.status == LeafletVersion.Status.ACTIVE:
+            version = active.setdefault(version.school_id, version)
+            category.version = version
+            categories[version.school_id].append(category)
+    authority: dict[int, set[int]] = defaultdict(set)
+    events: list[tuple[int, int, int | None, bool, int]] = []
+    if pupil_ids:
+        for pupil_id, guardian_id in Guardianship.objects.filter(
+            pupil_id__in=pupil_ids, has_parental_authority=True
+        ).values_list("pupil_id", "guardian_id"):
+            authority[pupil_id].add(guardian_id)
+        events = list(
+            ConsentEvent.objects.filter(pupil_id__in=pupil_ids)
+            .order_by("recorded_at", "id")
+            .values_list(
+                "pupil_id", "category_number", "guardian_id", "given", "leaflet_version_id"
+            )
+        )
+    return ConsentFacts(
+        pupils=rows,
+        active=active,
+        categories=categories,
+        rounds=rounds,
+        authority=authority,
+        events=events,
+        never=never,
+    )
+
+
 def consent_overview(
-    pupils: QuerySet[Pupil],
+    pupils: QuerySet[Pupil] | Iterable[Pupil],
     on: date | None = None,
     *,
     hide_never_flag_for: Collection[int] = (),
+    facts: ConsentFacts | None = None,
+    numbers: Collection[int] | None = None,
 ) -> dict[int, dict[int, Verdict]]:
     """Every pupil's state for every category of their school's active leaflet.
 
@@ -120,69 +235,36 @@ def consent_overview(
     a guardian's own view passes their children's ids in `hide_never_flag_for` and sees what
     the answers say. Everything that decides about images applies the flag.
 
-    Six queries whatever the number of pupils: the pupils, the active leaflets, their
-    categories, the guardians with authority, the consent events and the never flags.
+    The facts are loaded (`load_facts`, four queries whatever the number of pupils) unless
+    the caller already has them; `numbers` limits the categories (a check asks about one).
     """
     today = on or timezone.localdate()
-    rows = list(pupils.values("id", "school_id", "date_of_birth").order_by())
-    if not rows:
-        return {}
-    pupil_ids = [row["id"] for row in rows]
-    active = {
-        version.school_id: version
-        for version in LeafletVersion.objects.active()
-        .filter(school_id__in={row["school_id"] for row in rows})
-        .prefetch_related("categories")
-    }
-
-    authority: dict[int, set[int]] = defaultdict(set)
-    for pupil_id, guardian_id in Guardianship.objects.filter(
-        pupil_id__in=pupil_ids, has_parental_authority=True
-    ).values_list("pupil_id", "guardian_id"):
-        authority[pupil_id].add(guardian_id)
+    facts = facts or load_facts(pupils)
+    school_of = {row.id: row.school_id for row in facts.pupils}
 
     # Latest answer per (pupil, category, decider); None as decider is the pupil themself.
     latest: dict[tuple[int, int], dict[int | None, bool]] = defaultdict(dict)
-    events = (
-        ConsentEvent.objects.filter(pupil_id__in=pupil_ids)
-        .order_by("recorded_at", "id")
-        .values_list(
-            "pupil_id",
-            "category_number",
-            "guardian_id",
-            "given",
-            "leaflet_version__school_id",
-            "leaflet_version__answer_round",
-        )
-    )
-    for pupil_id, number, guardian_id, given, school_id, answer_round in events:
-        version = active.get(school_id)
-        if version is not None and answer_round == version.answer_round:
+    for pupil_id, number, guardian_id, given, version_id in facts.events:
+        if facts.counts_now(school_of[pupil_id], version_id):
             latest[(pupil_id, number)][guardian_id] = given
 
-    never: dict[int, bool] = {}
-    for pupil_id, flag in (
-        NeverFlagEvent.objects.filter(pupil_id__in=pupil_ids)
-        .order_by("recorded_at", "id")
-        .values_list("pupil_id", "active")
-    ):
-        never[pupil_id] = flag
-
     overview: dict[int, dict[int, Verdict]] = {}
-    for row in rows:
-        pupil_id = row["id"]
-        version = active.get(row["school_id"])
-        numbers = [c.number for c in version.categories.all()] if version else []
-        decides_self = Pupil(date_of_birth=row["date_of_birth"]).decides_for_self(today)
+    for row in facts.pupils:
+        pupil_id = row.id
+        decides_self = decides_for_self(row.date_of_birth, today)
+        flagged = facts.never.get(pupil_id) and pupil_id not in hide_never_flag_for
         verdicts = {}
-        for number in numbers:
+        for number in facts.numbers(row.school_id):
+            if numbers is not None and number not in numbers:
+                continue
             answers = latest.get((pupil_id, number), {})
-            if never.get(pupil_id) and pupil_id not in hide_never_flag_for:
+            if flagged:
                 verdict = Verdict(pupil_id, number, State.NEVER, "never_photograph")
             elif decides_self:
                 verdict = _own_verdict(pupil_id, number, answers.get(None))
             else:
-                counted = [given for who, given in answers.items() if who in authority[pupil_id]]
+                authority = facts.authority[pupil_id]
+                counted = [given for who, given in answers.items() if who in authority]
                 verdict = _guardian_verdict(pupil_id, number, counted)
             verdicts[number] = verdict
         overview[pupil_id] = verdicts
@@ -195,20 +277,23 @@ def check(pupils: QuerySet[Pupil], school: School, category_number: int) -> list
     This is what the photo gate asks. Pupils must belong to `school`; the category must be
     in the school's active leaflet. A fixed number of queries, however many pupils.
     """
-    version = active_version(school)
-    if not version.categories.filter(number=category_number).exists():
+    facts = load_facts(pupils, schools={school.pk})
+    version = facts.active.get(school.pk)
+    if version is None:
+        raise ConsentError(_("This school has no active leaflet yet."))
+    if category_number not in facts.numbers(school.pk):
         raise ConsentError(
             _("Category %(number)s is not in the leaflet %(label)s.")
             % {"number": category_number, "label": version.label}
         )
-    if pupils.exclude(school=school).exists():
+    if any(row.school_id != school.pk for row in facts.pupils):
         raise ConsentError(_("Some of these pupils are not pupils of this school."))
-    overview = consent_overview(pupils)
-    return [verdicts[category_number] for verdicts in overview.values()]
+    overview = consent_overview(pupils, facts=facts, numbers={category_number})
+    return [overview[row.id][category_number] for row in facts.pupils]
 
 
 def active_version(school: School) -> LeafletVersion:
-    version = LeafletVersion.objects.active().filter(school=school).first()
+    version = LeafletVersion.objects.active().without_texts().filter(school=school).first()
     if version is None:
         raise ConsentError(_("This school has no active leaflet yet."))
     return version
@@ -248,13 +333,19 @@ def _own_latest(pupil: Pupil, version: LeafletVersion, guardian: User | None) ->
     return answers
 
 
-def own_answers(pupil: Pupil, user: User) -> dict[int, bool]:
+def own_answers(pupil: Pupil, user: User, facts: ConsentFacts | None = None) -> dict[int, bool]:
     """What this user last answered for the pupil in the active round (to prefill a form)."""
-    version = LeafletVersion.objects.active().filter(school_id=pupil.school_id).first()
-    if version is None:
-        return {}
-    decider = None if pupil.account_id == user.pk else user
-    return _own_latest(pupil, version, decider)
+    facts = facts or load_facts([pupil])
+    decider = None if pupil.account_id == user.pk else user.pk
+    answers: dict[int, bool] = {}
+    for pupil_id, number, guardian_id, given, version_id in facts.events:
+        if (
+            pupil_id == pupil.pk
+            and guardian_id == decider
+            and facts.counts_now(pupil.school_id, version_id)
+        ):
+            answers[number] = given
+    return answers
 
 
 @transaction.atomic

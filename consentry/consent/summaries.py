@@ -13,16 +13,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from consentry.accounts.models import User
-from consentry.leaflets.models import LeafletVersion
-from consentry.schools.models import Group, Guardianship, Pupil
+from consentry.schools.models import Group, Pupil
 
-from .models import ConsentEvent
-from .services import State, Verdict, consent_overview
+from .services import ConsentFacts, State, Verdict, consent_overview, load_facts
 
 Decider = tuple[int, int | None]  # (pupil id, guardian's user id or None for the pupil)
 
 
-def answers_owed(pupils: QuerySet[Pupil]) -> dict[Decider, list[int]]:
+def answers_owed(
+    pupils: QuerySet[Pupil] | Iterable[Pupil], *, facts: ConsentFacts | None = None
+) -> dict[Decider, list[int]]:
     """Per decider: the categories they answered in an earlier answer round, but not yet in
     the active one.
 
@@ -31,42 +31,28 @@ def answers_owed(pupils: QuerySet[Pupil]) -> dict[Decider, list[int]]:
     the categories. Only deciders who count now are listed: guardians with parental authority
     below 16, the pupil from 16 (decider None).
     """
-    rows = list(pupils.values("id", "school_id", "date_of_birth").order_by())
-    if not rows:
-        return {}
-    active = {
-        v.school_id: v
-        for v in LeafletVersion.objects.active()
-        .filter(school_id__in={r["school_id"] for r in rows})
-        .prefetch_related("categories")
-    }
+    facts = facts or load_facts(pupils)
     today = timezone.localdate()
-    counting: set[Decider] = set()
-    for row in rows:
-        if Pupil(date_of_birth=row["date_of_birth"]).decides_for_self(today):
-            counting.add((row["id"], None))
-    counting |= set(
-        Guardianship.objects.filter(
-            pupil_id__in=[r["id"] for r in rows], has_parental_authority=True
-        ).values_list("pupil_id", "guardian_id")
-    )
-    school_of = {r["id"]: r["school_id"] for r in rows}
+    school_of = {row.id: row.school_id for row in facts.pupils}
+    counting: set[Decider] = {
+        (row.id, None)
+        for row in facts.pupils
+        if Pupil(date_of_birth=row.date_of_birth).decides_for_self(today)
+    }
+    counting |= {
+        (pupil_id, g) for pupil_id, guardians in facts.authority.items() for g in guardians
+    }
     earlier: dict[Decider, set[int]] = defaultdict(set)
     now: dict[Decider, set[int]] = defaultdict(set)
-    for pupil_id, guardian_id, number, answer_round in (
-        ConsentEvent.objects.filter(pupil_id__in=school_of)
-        .values_list("pupil_id", "guardian_id", "category_number", "leaflet_version__answer_round")
-        .distinct()
-    ):
-        version = active.get(school_of[pupil_id])
-        if version is None or (pupil_id, guardian_id) not in counting:
+    for pupil_id, number, guardian_id, _given, version_id in facts.events:
+        school_id = school_of[pupil_id]
+        if school_id not in facts.active or (pupil_id, guardian_id) not in counting:
             continue
-        into = now if answer_round == version.answer_round else earlier
+        into = now if facts.counts_now(school_id, version_id) else earlier
         into[(pupil_id, guardian_id)].add(number)
     owed = {}
     for decider, numbers in earlier.items():
-        version = active[school_of[decider[0]]]
-        current = {c.number for c in version.categories.all()}
+        current = set(facts.numbers(school_of[decider[0]]))
         missing = sorted((numbers & current) - now[decider])
         if missing:
             owed[decider] = missing
@@ -89,9 +75,11 @@ class Appearance:
     never: list[Pupil] = field(default_factory=list)
 
 
-def who_may_appear(pupils: QuerySet[Pupil], category_number: int) -> Appearance:
+def who_may_appear(
+    pupils: Iterable[Pupil], category_number: int, *, facts: ConsentFacts | None = None
+) -> Appearance:
     """Split a staff member's pupils by their state in one category. Only `yes` allows."""
-    overview = consent_overview(pupils)
+    overview = consent_overview(pupils, facts=facts)
     result = Appearance()
     for pupil in pupils:
         verdict = overview[pupil.pk][category_number]
@@ -127,20 +115,32 @@ class RateTable:
     total: Rate
 
 
-def response_rates(pupils: QuerySet[Pupil], numbers: Iterable[int]) -> RateTable:
+def _listed(pupils: QuerySet[Pupil] | Iterable[Pupil]) -> list[Pupil]:
+    if isinstance(pupils, QuerySet):
+        return list(pupils.select_related("group"))
+    return list(pupils)
+
+
+def response_rates(
+    pupils: QuerySet[Pupil] | Iterable[Pupil],
+    numbers: Iterable[int],
+    *,
+    facts: ConsentFacts | None = None,
+) -> RateTable:
     """How many pupils have an answer, per group and category.
 
     A response rate measures the guardians' answers, so a never-photograph flag is looked
     through here (the answer under it still counts as an answer); a conflict is an answer.
     """
     numbers = list(numbers)
-    ids = list(pupils.values_list("pk", flat=True))
-    overview = consent_overview(pupils, hide_never_flag_for=ids)
+    pupils = _listed(pupils)
+    ids = [pupil.pk for pupil in pupils]
+    overview = consent_overview(pupils, hide_never_flag_for=ids, facts=facts)
     groups: dict[int | None, Group | None] = {}
     by_group: dict[int | None, dict[int, Rate]] = defaultdict(
         lambda: {n: Rate(0, 0) for n in numbers}
     )
-    for pupil in pupils.select_related("group"):
+    for pupil in pupils:
         groups[pupil.group_id] = pupil.group
         row = by_group[pupil.group_id]
         for number in numbers:
@@ -159,27 +159,35 @@ def response_rates(pupils: QuerySet[Pupil], numbers: Iterable[int]) -> RateTable
     return RateTable(numbers, rows, totals, sum(totals, Rate(0, 0)))
 
 
-def unanswered(pupils: QuerySet[Pupil]) -> list[tuple[Pupil, int]]:
+def unanswered(
+    pupils: QuerySet[Pupil] | Iterable[Pupil], *, facts: ConsentFacts | None = None
+) -> list[tuple[Pupil, int]]:
     """Pupils with at least one category without an answer, and how many: the people to
     remind or to call. Flags are looked through, as for the response rates."""
-    ids = list(pupils.values_list("pk", flat=True))
-    overview = consent_overview(pupils, hide_never_flag_for=ids)
+    pupils = _listed(pupils)
+    ids = [pupil.pk for pupil in pupils]
+    overview = consent_overview(pupils, hide_never_flag_for=ids, facts=facts)
     result = []
-    for pupil in pupils.select_related("group"):
+    for pupil in pupils:
         count = sum(v.state is State.UNANSWERED for v in overview[pupil.pk].values())
         if count:
             result.append((pupil, count))
     return result
 
 
-def must_answer_again(pupils: QuerySet[Pupil]) -> list[tuple[Pupil, list[User | None], int]]:
+def must_answer_again(
+    pupils: QuerySet[Pupil] | Iterable[Pupil], *, facts: ConsentFacts | None = None
+) -> list[tuple[Pupil, list[User | None], int]]:
     """After a material change: per pupil, who answered before and must answer again (a
     guardian, or None for the pupil from 16), and in how many categories at most.
 
     The leadership publishes and then wants to know whom to chase; older answers no longer
     count, so until these people answer again the pupil does not appear.
     """
-    owed = answers_owed(pupils)
+    pupils = _listed(pupils)
+    owed = answers_owed(pupils, facts=facts)
+    if not owed:
+        return []
     users = User.objects.in_bulk({g for _p, g in owed if g is not None})
     per_pupil: dict[int, list[User | None]] = defaultdict(list)
     most: dict[int, int] = defaultdict(int)
@@ -187,6 +195,5 @@ def must_answer_again(pupils: QuerySet[Pupil]) -> list[tuple[Pupil, list[User | 
         per_pupil[pupil_id].append(users[guardian_id] if guardian_id is not None else None)
         most[pupil_id] = max(most[pupil_id], len(numbers))
     return [
-        (pupil, per_pupil[pupil.pk], most[pupil.pk])
-        for pupil in pupils.filter(pk__in=per_pupil).select_related("group")
+        (pupil, per_pupil[pupil.pk], most[pupil.pk]) for pupil in pupils if pupil.pk in per_pupil
     ]

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,20 +46,18 @@ class ChildConsent:
     conflicts: list[Category]
 
 
-def _child_consent(user, pupils: QuerySet[Pupil]) -> list[ChildConsent]:
+def _child_consent(
+    user, pupils: list[Pupil], facts: services.ConsentFacts | None = None
+) -> list[ChildConsent]:
+    """What `user` sees about each of these pupils, from one load of the facts."""
+    facts = facts or services.load_facts(pupils)
     overview = services.consent_overview(
-        pupils, hide_never_flag_for=access.never_flag_hidden_for(user, pupils)
+        pupils, hide_never_flag_for=access.never_flag_hidden_for(user, pupils), facts=facts
     )
-    owed = summaries.answers_owed(pupils)
-    categories = {
-        version.school_id: {c.number: c for c in version.categories.all()}
-        for version in LeafletVersion.objects.active()
-        .filter(school__in=pupils.values("school"))
-        .prefetch_related("categories")
-    }
+    owed = summaries.answers_owed(pupils, facts=facts)
     result = []
     for pupil in pupils:
-        numbers = categories.get(pupil.school_id, {})
+        numbers = {c.number: c for c in facts.categories.get(pupil.school_id, [])}
         verdicts = overview.get(pupil.pk, {})
         decider = None if pupil.account_id == user.pk else user.pk
         result.append(
@@ -76,11 +73,7 @@ def _child_consent(user, pupils: QuerySet[Pupil]) -> list[ChildConsent]:
 
 @login_required
 def children(request):
-    pupils = (
-        Pupil.objects.filter(Q(guardianships__guardian=request.user) | Q(account=request.user))
-        .distinct()
-        .select_related("school", "group")
-    )
+    pupils = list(access.own_pupils(request.user).select_related("school", "group"))
     cards = _child_consent(request.user, pupils)
     context = {
         "cards": cards,
@@ -104,12 +97,13 @@ def _saved_message(pupil: Pupil, changed: list[ConsentEvent]) -> str:
 @require_http_methods(["GET", "POST"])
 def pupil_consent(request, pupil_id: int):
     pupil = access.get_pupil_for_user(request.user, pupil_id)
-    version = LeafletVersion.objects.active().filter(school=pupil.school).first()
+    facts = services.load_facts([pupil])
+    version = facts.active.get(pupil.school_id)
     if version is None:
         return render(request, "consent/no_leaflet.html", {"pupil": pupil})
-    [child] = _child_consent(request.user, Pupil.objects.filter(pk=pupil.pk))
+    [child] = _child_consent(request.user, [pupil], facts)
     may_decide = _may_decide(request.user, pupil)
-    own = services.own_answers(pupil, request.user) if may_decide else {}
+    own = services.own_answers(pupil, request.user, facts) if may_decide else {}
     form = DecisionsForm(
         _posted(request),
         categories=[category for category, _verdict in child.rows],
@@ -134,7 +128,7 @@ def pupil_consent(request, pupil_id: int):
         "form": form,
         "may_decide": may_decide,
         # The disagreement notice speaks to the guardians; staff see the state in each row.
-        "is_guardian": pupil.guardianships.filter(guardian=request.user).exists(),
+        "is_guardian": access.is_guardian_of(request.user, pupil),
         "leads_school": access.leads_school(request.user, pupil.school),
     }
     return render(request, "consent/pupil.html", context)
@@ -146,9 +140,10 @@ def pupil_history(request, pupil_id: int):
     events = (
         ConsentEvent.objects.filter(pupil=pupil)
         .select_related("actor", "guardian", "leaflet_version")
+        .defer(*(f"leaflet_version__{name}" for name in LeafletVersion.text_fields()))
         .order_by("-recorded_at", "-id")
     )
-    version = LeafletVersion.objects.active().filter(school=pupil.school).first()
+    version = LeafletVersion.objects.active().without_texts().filter(school=pupil.school).first()
     titles = {c.number: c.title for c in version.categories.all()} if version else {}
     rows = [
         (
@@ -172,7 +167,7 @@ def _pupil_led_by(user, pupil_id: int) -> Pupil:
 @require_http_methods(["GET", "POST"])
 def paper_form(request, pupil_id: int):
     pupil = _pupil_led_by(request.user, pupil_id)
-    version = LeafletVersion.objects.active().filter(school=pupil.school).first()
+    version = LeafletVersion.objects.active().without_texts().filter(school=pupil.school).first()
     if version is None:
         return render(request, "consent/no_leaflet.html", {"pupil": pupil})
     signers: dict[str, User | None]

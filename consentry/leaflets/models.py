@@ -25,6 +25,11 @@ class LeafletVersionQuerySet(models.QuerySet["LeafletVersion"]):
     def active(self) -> "LeafletVersionQuerySet":
         return self.filter(status=LeafletVersion.Status.ACTIVE)
 
+    def without_texts(self) -> "LeafletVersionQuerySet":
+        """Leave the school's long texts in the database: most pages need only the label,
+        the status and the answer round (and the categories)."""
+        return self.defer(*LeafletVersion.text_fields())
+
 
 class LeafletVersion(models.Model):
     """One version of a school's leaflet. At most one version of a school is active.

@@ -161,6 +161,29 @@ class Publication(models.Model):
         return str(self.category) if self.category else f"r{self.consent_request_id}"
 
 
+class VisiblePupil(models.Model):
+    """A pupil who is visible in a publication: the snapshot's visible entries as rows.
+
+    Why rows besides the snapshot: a withdrawal, an erasure and an export ask "where is this
+    pupil visible?", and that must be a lookup by index on the pupil, not a read of every
+    snapshot of the school (tens of thousands of publications over the years). Written with
+    the publication, in the same transaction; the snapshot stays the proof.
+    """
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="visible_pupils"
+    )
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "pupil"], name="visible_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"pupil {self.pupil_id} visible in publication {self.publication_id}"
+
+
 class TakeDown(models.Model):
     """A publication that shows a pupil who may no longer appear in it (takedowns.py).
 

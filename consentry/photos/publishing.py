@@ -23,7 +23,7 @@ from consentry.imaging import MODES, Mode
 from consentry.schools.models import Group
 
 from . import crypto, gate, storage
-from .models import Face, Photo, Publication
+from .models import Face, Photo, Publication, VisiblePupil
 
 FOLDER = "renditions"
 
@@ -76,6 +76,11 @@ def store(
                 wrapped_key=sealed.wrapped_key,
                 published_by=actor,
                 snapshot=snapshot(decisions),
+            )
+            VisiblePupil.objects.bulk_create(
+                VisiblePupil(publication=publication, pupil_id=entry["pupil_id"])
+                for entry in publication.snapshot
+                if entry["visible"]
             )
             who = audit_actor or actor
             record(action, actor=who, obj=publication, school_id=photo.school_id, data=data)

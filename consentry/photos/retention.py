@@ -35,8 +35,8 @@ Rules (each destruction is audited by the retention job, one entry per rule and 
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
@@ -49,6 +49,7 @@ from consentry.retention.registry import (
     Item,
     Rule,
     Section,
+    in_pages,
     register_eraser,
     register_files,
     register_rule,
@@ -58,7 +59,7 @@ from consentry.retention.rules import left_pupil_years, years_before
 from consentry.schools.models import Pupil
 
 from . import crypto, storage
-from .models import Face, Photo, Publication
+from .models import Face, Photo, Publication, VisiblePupil
 
 RULE_ORIGINAL = "photos.original"
 RULE_PORTFOLIO = "photos.portfolio"
@@ -76,15 +77,19 @@ def _delete_after_commit(names: list[str]) -> None:
 # Originals
 
 
-def expired_originals(now: datetime) -> list[Item]:
+def expired_originals(now: datetime, school_id: int | None = None) -> Iterator[Item]:
     cutoff = now - timedelta(days=settings.RETENTION_PHOTO_DAYS)
     photos = Photo.objects.filter(created_at__lt=cutoff).exclude(wrapped_key=b"")
-    return [
-        Item(pk, school_id, f"photo #{pk}, uploaded on {created:%Y-%m-%d}")
-        for pk, school_id, created in photos.order_by("pk").values_list(
-            "pk", "school_id", "created_at"
-        )
-    ]
+    if school_id is not None:
+        photos = photos.filter(school_id=school_id)
+    return in_pages(
+        photos,
+        ("school_id", "created_at"),
+        lambda rows: [
+            Item(pk, school, f"photo #{pk}, uploaded on {created:%Y-%m-%d}")
+            for pk, school, created in rows
+        ],
+    )
 
 
 def destroy_originals(items: list[Item]) -> Counter[str]:
@@ -136,44 +141,62 @@ def _destroy_items(items: list[Item]) -> Counter[str]:
     return Counter({PUBLICATION: destroyed} if destroyed else {})
 
 
-def _item(publication: Publication) -> Item:
+ITEM_FIELDS = ("photo__school_id", "category", "consent_request_id", "published_at")
+
+
+def _item(pk: int, school_id: int, category, request_id, published_at) -> Item:
+    audience = str(category) if category else f"r{request_id}"
     return Item(
-        publication.pk,
-        publication.photo.school_id,
-        f"publication #{publication.pk} ({publication.audience_key}), "
-        f"published on {publication.published_at:%Y-%m-%d}",
+        pk, school_id, f"publication #{pk} ({audience}), published on {published_at:%Y-%m-%d}"
     )
 
 
-def _visible(publication: Publication) -> set[int]:
-    return {entry["pupil_id"] for entry in publication.snapshot if entry.get("visible")}
+def _publications(school_id: int | None):
+    publications = live_publications()
+    if school_id is not None:
+        publications = publications.filter(photo__school_id=school_id)
+    return publications
 
 
-def expired_portfolio(now: datetime) -> list[Item]:
+def _visible_in(publication_ids: list[int]) -> dict[int, set[int]]:
+    visible: dict[int, set[int]] = {pk: set() for pk in publication_ids}
+    for publication_id, pupil_id in VisiblePupil.objects.filter(
+        publication_id__in=publication_ids
+    ).values_list("publication_id", "pupil_id"):
+        visible[publication_id].add(pupil_id)
+    return visible
+
+
+def expired_portfolio(now: datetime, school_id: int | None = None) -> Iterator[Item]:
     today = timezone.localdate(now)
     cutoff = now - timedelta(days=settings.RETENTION_PUBLICATION_DAYS)
-    publications = list(
-        live_publications().filter(category=1).select_related("photo").order_by("pk")
-    )
-    visible = set().union(*(_visible(p) for p in publications)) if publications else set()
     periods: dict[int, int] = {}
-    kept: set[int] = set()
-    for pk, school_id, left_on in Pupil.objects.filter(pk__in=visible).values_list(
-        "pk", "school_id", "left_on"
-    ):
-        if school_id not in periods:
-            periods[school_id] = left_pupil_years(school_id)
-        if left_on is None or left_on >= years_before(today, periods[school_id]):
-            kept.add(pk)
-    expired = []
-    for publication in publications:
-        pupils = _visible(publication)
-        if pupils & kept:
-            continue
-        if not pupils and publication.published_at >= cutoff:
-            continue
-        expired.append(_item(publication))
-    return expired
+
+    def kept_pupils(pupil_ids: set[int]) -> set[int]:
+        kept = set()
+        for pk, school, left_on in Pupil.objects.filter(pk__in=pupil_ids).values_list(
+            "pk", "school_id", "left_on"
+        ):
+            if school not in periods:
+                periods[school] = left_pupil_years(school)
+            if left_on is None or left_on >= years_before(today, periods[school]):
+                kept.add(pk)
+        return kept
+
+    def items(rows: list[tuple]) -> list[Item]:
+        visible = _visible_in([row[0] for row in rows])
+        kept = kept_pupils(set().union(*visible.values()))
+        expired = []
+        for row in rows:
+            pupils = visible[row[0]]
+            if pupils & kept:
+                continue
+            if not pupils and row[4] >= cutoff:
+                continue
+            expired.append(_item(*row))
+        return expired
+
+    return in_pages(_publications(school_id).filter(category=1), ITEM_FIELDS, items)
 
 
 def end_of_school_year(day: date) -> date:
@@ -181,22 +204,26 @@ def end_of_school_year(day: date) -> date:
     return date(day.year if day.month <= 7 else day.year + 1, 7, 31)
 
 
-def expired_class_group(now: datetime) -> list[Item]:
-    today = timezone.localdate(now)
-    publications = live_publications().filter(category=2).select_related("photo")
-    return [
-        _item(publication)
-        for publication in publications.order_by("pk")
-        if end_of_school_year(timezone.localdate(publication.published_at)) < today
-    ]
+def start_of_school_year(day: date) -> datetime:
+    """The first moment (1 August, the school's time zone) of the school year of `day`."""
+    first = date(day.year if day.month >= 8 else day.year - 1, 8, 1)
+    return timezone.make_aware(datetime.combine(first, time.min))
 
 
-def expired_other(now: datetime) -> list[Item]:
+def expired_class_group(now: datetime, school_id: int | None = None) -> Iterator[Item]:
+    """Published in an earlier school year: that year ended before today."""
+    publications = _publications(school_id).filter(
+        category=2, published_at__lt=start_of_school_year(timezone.localdate(now))
+    )
+    return in_pages(publications, ITEM_FIELDS, lambda rows: [_item(*row) for row in rows])
+
+
+def expired_other(now: datetime, school_id: int | None = None) -> Iterator[Item]:
     cutoff = now - timedelta(days=settings.RETENTION_PUBLICATION_DAYS)
-    publications = live_publications().exclude(category__in=[1, 2]).filter(published_at__lt=cutoff)
-    return [
-        _item(publication) for publication in publications.select_related("photo").order_by("pk")
-    ]
+    publications = (
+        _publications(school_id).exclude(category__in=[1, 2]).filter(published_at__lt=cutoff)
+    )
+    return in_pages(publications, ITEM_FIELDS, lambda rows: [_item(*row) for row in rows])
 
 
 # Erasure
@@ -209,12 +236,8 @@ def erase(pupil: Pupil) -> Counter[str]:
     )
     if untagged:
         counts[FACE] += untagged
-    showing = [
-        publication
-        for publication in live_publications().filter(photo__school_id=pupil.school_id)
-        if pupil.pk in _visible(publication)
-    ]
-    destroyed = destroy_publications(showing)
+    showing = live_publications().filter(visible_pupils__pupil=pupil)
+    destroyed = destroy_publications(list(showing))
     if destroyed:
         counts[PUBLICATION] += destroyed
     return counts
@@ -271,12 +294,18 @@ def export_files(pupil: Pupil, audience: str) -> Iterable[tuple[str, bytes]]:
     """The current rendition per photo and audience in which the pupil is visible. Every
     export audience (leadership, privacy officer, family) gets them: they show the pupil,
     and everyone else in them as that audience saw them."""
-    publications = live_publications().filter(photo__school_id=pupil.school_id, withdrawn_at=None)
+    shown_in = VisiblePupil.objects.filter(pupil=pupil).values("publication__photo_id")
+    publications = live_publications().filter(photo__in=shown_in, withdrawn_at=None)
     latest: dict[tuple[int, str], Publication] = {}
     for publication in publications.order_by("photo_id", "-published_at", "-pk"):
         latest.setdefault((publication.photo_id, publication.audience_key), publication)
+    showing = set(
+        VisiblePupil.objects.filter(
+            pupil=pupil, publication__in=[p.pk for p in latest.values()]
+        ).values_list("publication_id", flat=True)
+    )
     for publication in sorted(latest.values(), key=lambda p: p.pk):
-        if pupil.pk not in _visible(publication):
+        if publication.pk not in showing:
             continue
         try:
             data = _read(publication)
@@ -289,9 +318,14 @@ def export_files(pupil: Pupil, audience: str) -> Iterable[tuple[str, bytes]]:
 # Registration
 
 
-def _rule(name: str, expired: Callable[[datetime], list[Item]], text: Callable[[], str]) -> Rule:
+def _rule(name: str, expired: Callable[..., Iterator[Item]], text: Callable[[], str]) -> Rule:
     return Rule(
-        name=name, what=PUBLICATION, description=text, expired=expired, destroy=_destroy_items
+        name=name,
+        what=PUBLICATION,
+        description=text,
+        expired=expired,
+        destroy=_destroy_items,
+        school_filter=True,
     )
 
 
@@ -309,6 +343,7 @@ def register() -> None:
             ),
             expired=expired_originals,
             destroy=destroy_originals,
+            school_filter=True,
         )
     )
     register_rule(

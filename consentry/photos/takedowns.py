@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 
 from consentry.adhoc.services import request_allows
 from consentry.audit.services import record
-from consentry.consent.services import State, check, is_never_flagged
+from consentry.consent.services import consent_overview, is_never_flagged
 from consentry.mail.links import absolute_url
 from consentry.mail.models import OutgoingMail
 from consentry.mail.services import queue_mail
@@ -43,36 +43,35 @@ def on_consent_narrowed(sender, *, pupil_id: int, **kwargs) -> None:
     transaction.on_commit(lambda: take_down_for_pupil.enqueue(pupil_id))
 
 
-def shows(publication: Publication, pupil_id: int) -> bool:
-    return any(e["pupil_id"] == pupil_id and e["visible"] for e in publication.snapshot)
-
-
 def publications_no_longer_covered(pupil: Pupil) -> list[Publication]:
     """Current publications that showed `pupil` and for which the gate would now hide them.
 
-    The snapshots are read in Python (JSON containment is not portable to SQLite); a
-    school's publications are few enough for that.
+    Found by index on the pupil (`VisiblePupil`), so the cost follows the pupil's own
+    publications, not the school's. The pupil's consent is read once for every category; a
+    category that is no longer in the leaflet covers nothing (default deny).
     """
-    candidates = Publication.objects.filter(photo__school_id=pupil.school_id, withdrawn_at=None)
-    shown = [p for p in candidates.select_related("consent_request") if shows(p, pupil.pk)]
-    allowed: dict[int, bool] = {}
+    shown = list(
+        Publication.objects.filter(visible_pupils__pupil=pupil, withdrawn_at=None)
+        .select_related("consent_request")
+        .order_by("-published_at", "-pk")
+    )
+    if not shown:
+        return []
+    verdicts = consent_overview([pupil]).get(pupil.pk, {})
+    requests: dict[int, bool] = {}
     covered = []
     for publication in shown:
-        category, ok = publication.category, True
         if publication.consent_request is not None:
-            ok = request_allows(publication.consent_request, pupil)
-        elif category is not None:
-            if category not in allowed:
-                allowed[category] = _allowed(pupil, category)
-            ok = allowed[category]
+            asked = publication.consent_request
+            if asked.pk not in requests:
+                requests[asked.pk] = request_allows(asked, pupil)
+            ok = requests[asked.pk]
+        else:
+            verdict = verdicts.get(publication.category)  # type: ignore[arg-type]
+            ok = verdict is not None and verdict.allowed
         if not ok:
             covered.append(publication)
     return covered
-
-
-def _allowed(pupil: Pupil, category: int) -> bool:
-    [verdict] = check(Pupil.objects.filter(pk=pupil.pk), pupil.school, category)
-    return verdict.state == State.YES
 
 
 def open_takedowns_for(pupil: Pupil) -> QuerySet[TakeDown]:

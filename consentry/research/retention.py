@@ -13,6 +13,7 @@
 """
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from django.db.models import Q
@@ -23,6 +24,7 @@ from consentry.retention.registry import (
     Item,
     Rule,
     Section,
+    in_pages,
     register_eraser,
     register_hold,
     register_rule,
@@ -37,15 +39,18 @@ RULE_ERASURE = "research.erasure"
 MATERIAL = "research.material"
 
 
-def _expired(now: datetime) -> list[Item]:
-    return [
-        Item(pk=material.pk, school_id=material.project.school_id, note=_note(material))
-        for material in services.expired_material(now)
-    ]
-
-
-def _note(material: Material) -> str:
-    return f"{material.kind} #{material.pk}, project #{material.project_id}"
+def _expired(now: datetime, school_id: int | None = None) -> Iterator[Item]:
+    material = services.expired_material(now).order_by()
+    if school_id is not None:
+        material = material.filter(project__school_id=school_id)
+    return in_pages(
+        material,
+        ("project__school_id", "kind", "project_id"),
+        lambda rows: [
+            Item(pk=pk, school_id=school, note=f"{kind} #{pk}, project #{project}")
+            for pk, school, kind, project in rows
+        ],
+    )
 
 
 def _destroy(items: list[Item]) -> Counter[str]:
@@ -70,14 +75,21 @@ def hold(pupil: Pupil) -> str:
 
     The reason names the project by number, not title: a title may name the child, and the
     reason also appears in the retention job's output."""
+    return hold_many([pupil]).get(pupil.pk, "")
+
+
+def hold_many(pupils: Sequence[Pupil]) -> dict[int, str]:
+    """`hold` for a page of pupils, in one query."""
     today = timezone.localdate()
-    running = Project.objects.filter(subject=pupil, ends_on__gte=today).first()
-    if running is None:
-        return ""
-    return _("Research project #%(number)s about this pupil runs until %(day)s.") % {
-        "number": running.pk,
-        "day": running.ends_on.isoformat(),
-    }
+    running = Project.objects.filter(subject__in=[p.pk for p in pupils], ends_on__gte=today)
+    reasons: dict[int, str] = {}
+    for subject_id, number, ends_on in running.values_list("subject_id", "pk", "ends_on"):
+        reasons.setdefault(  # the first in the projects' order, as before
+            subject_id,
+            _("Research project #%(number)s about this pupil runs until %(day)s.")
+            % {"number": number, "day": ends_on.isoformat()},
+        )
+    return reasons
 
 
 def erase(pupil: Pupil) -> Counter[str]:
@@ -115,9 +127,10 @@ def register() -> None:
             description=_description,
             expired=_expired,
             destroy=_destroy,
+            school_filter=True,
         )
     )
-    register_hold(hold)
+    register_hold(hold, many=hold_many)
     register_eraser(erase, models=("research.project",))  # Project.subject is PROTECT
     register_section(
         Section(

@@ -32,6 +32,7 @@ kind. Erasure refuses, and retention keeps the pupil, while
 """
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import models, transaction
@@ -86,24 +87,40 @@ def _deleted_with_pupil(relation: ForeignObjectRel) -> bool:
 
 def refusals(pupil: Pupil, today: date | None = None) -> list[str]:
     """Why this pupil cannot be erased now; empty when they can (see the module's text)."""
+    return refusals_for([pupil], today)[pupil.pk]
+
+
+def refusals_for(pupils: Sequence[Pupil], today: date | None = None) -> dict[int, list[str]]:
+    """`refusals` for many pupils at once (the retention job's page of pupils who left): a
+    query per hold and per relation for the whole page, not per pupil."""
     today = today or timezone.localdate()
-    reasons = []
-    if pupil.left_on is None or pupil.left_on > today:
-        reasons.append(
-            _(
-                "This pupil is still at school. Mark them as left in the pupil administration "
-                "first (the next import would bring the record back); to withdraw consent, "
-                "answer no."
+    reasons: dict[int, list[str]] = {pupil.pk: [] for pupil in pupils}
+    for pupil in pupils:
+        if pupil.left_on is None or pupil.left_on > today:
+            reasons[pupil.pk].append(
+                _(
+                    "This pupil is still at school. Mark them as left in the pupil "
+                    "administration first (the next import would bring the record back); to "
+                    "withdraw consent, answer no."
+                )
             )
-        )
-    reasons += [reason for hold in registry.holds() if (reason := hold(pupil))]
+    for hold, many in registry.holds():
+        held = many(pupils) if many is not None else {p.pk: hold(p) for p in pupils}
+        for pupil_id, reason in held.items():
+            if reason:
+                reasons[pupil_id].append(reason)
     handled = {label for _eraser, labels in registry.erasers() for label in labels}
+    ids = list(reasons)
     for relation in pupil_relations():
         model = relation.related_model
         if model._meta.label_lower in handled or relation.on_delete not in _BLOCKING:
             continue
-        if not issubclass(model, AppendOnlyModel) and related_rows(pupil, relation).exists():
-            reasons.append(
+        if issubclass(model, AppendOnlyModel):
+            continue
+        name = relation.field.name
+        referred = model._base_manager.filter(**{f"{name}__in": ids})
+        for pupil_id in set(referred.values_list(name, flat=True)):
+            reasons[pupil_id].append(
                 _("Some %(kind)s still refer to this pupil; they must be dealt with first.")
                 % {"kind": model._meta.verbose_name_plural}
             )

@@ -5,11 +5,17 @@ erasure and the pupil's export never need to know the app by name:
 
 - `register_rule(Rule(...))`: a kind of data that expires (records of pupils who left, mail,
   roster uploads; later photos per audience and research material at a project's end date).
-  `expired(now)` lists what has expired, `destroy(items)` destroys those items of one school
-  (rows, files, renditions, keys) inside the caller's transaction and returns counts per
-  model. Files are removed with `transaction.on_commit`, so a rollback leaves them in place.
-- `register_hold(fn)`: `fn(pupil)` returns a reason why the pupil's data must stay (an active
-  research project about them, say), or "". Erasure refuses and retention keeps them.
+  `expired(now)` yields what has expired (a generator reading page by page, `in_pages`, so
+  that a whole country's expired mail never sits in memory at once), and with
+  `school_filter=True` it takes `school_id=` to yield one school's only (the school's own
+  retention page). `destroy(items)` destroys those items of one school (rows, files,
+  renditions, keys; a page at a time) inside the caller's transaction and returns counts
+  per model. Files are removed with `transaction.on_commit`, so a rollback leaves them in
+  place.
+- `register_hold(fn, many=None)`: `fn(pupil)` returns a reason why the pupil's data must
+  stay (an active research project about them, say), or "". Erasure refuses and retention
+  keeps them. `many(pupils)` answers for a page of pupils at once ({pupil id: reason}), so
+  that the retention job asks once per page, not once per pupil.
 - `register_eraser(fn, models=(...))`: `fn(pupil)` removes what erasure cannot decide by
   itself (files on disk; rows that point at the pupil with PROTECT, listed in `models`, which
   erasure would otherwise refuse over) and returns counts per model.
@@ -20,12 +26,15 @@ erasure and the pupil's export never need to know the app by name:
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
+
 from consentry.schools.models import Pupil
+
+PAGE = 1000  # rows per query and per destroying transaction
 
 
 @dataclass(frozen=True)
@@ -44,8 +53,9 @@ class Rule:
     name: str  # "pupil.left": stable, it goes into the audit trail
     what: str  # the model label of the items, "schools.pupil"
     description: Callable[[], str]  # for people: the rule and its period as configured now
-    expired: Callable[[datetime], list[Item]]
+    expired: Callable[..., Iterable[Item]]  # (now) or, with school_filter, (now, school_id=)
     destroy: Callable[[list[Item]], Counter[str]]
+    school_filter: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,11 @@ class Section:
 
 FileSource = Callable[[Pupil, str], Iterable[tuple[str, bytes]]]
 
+Hold = Callable[[Pupil], str]
+ManyHold = Callable[[Sequence[Pupil]], dict[int, str]]
+
 _rules: dict[str, Rule] = {}
-_holds: list[Callable[[Pupil], str]] = []
+_holds: list[tuple[Hold, ManyHold | None]] = []
 _erasers: list[tuple[Callable[[Pupil], Counter[str]], tuple[str, ...]]] = []
 _sections: dict[str, Section] = {}
 _files: list[tuple[str, FileSource]] = []
@@ -74,13 +87,30 @@ def rules() -> list[Rule]:
     return list(_rules.values())
 
 
-def register_hold(hold: Callable[[Pupil], str]) -> None:
-    if hold not in _holds:
-        _holds.append(hold)
+def register_hold(hold: Hold, many: ManyHold | None = None) -> None:
+    if all(known is not hold for known, _many in _holds):
+        _holds.append((hold, many))
 
 
-def holds() -> list[Callable[[Pupil], str]]:
+def holds() -> list[tuple[Hold, ManyHold | None]]:
     return list(_holds)
+
+
+def in_pages(
+    queryset: QuerySet, fields: Sequence[str], to_items: Callable[[list[tuple]], Iterable[Item]]
+) -> Iterator[Item]:
+    """The items of a queryset, read PAGE rows at a time in primary key order (keyset
+    pagination: each page is a fresh query, so destroying a page before reading the next is
+    safe on every database). `to_items` turns a page of rows (pk first, then `fields`) into
+    items."""
+    last = None
+    while True:
+        page = queryset if last is None else queryset.filter(pk__gt=last)
+        rows = list(page.order_by("pk").values_list("pk", *fields)[:PAGE])
+        yield from to_items(rows)
+        if len(rows) < PAGE:
+            return
+        last = rows[-1][0]
 
 
 def register_eraser(eraser: Callable[[Pupil], Counter[str]], models: tuple[str, ...] = ()) -> None:

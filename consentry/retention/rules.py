@@ -15,6 +15,7 @@
 """
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from consentry.schools.models import Pupil
 
 from . import erasure
 from .models import RetentionPolicy
-from .registry import Item, Rule, register_rule
+from .registry import Item, Rule, in_pages, register_rule
 
 CHUNK = 500  # ids per query: SQLite limits the parameters of one statement
 
@@ -77,18 +78,21 @@ def _left_long_enough(today: date) -> Q:
     return condition
 
 
-def expired_left_pupils(now: datetime) -> list[Item]:
+def expired_left_pupils(now: datetime, school_id: int | None = None) -> Iterator[Item]:
     today = timezone.localdate(now)
     pupils = Pupil.objects.filter(left_on__isnull=False).filter(_left_long_enough(today))
-    return [
-        Item(
-            pupil.pk,
-            pupil.school_id,
-            f"left on {pupil.left_on:%Y-%m-%d}",
-            kept=" ".join(erasure.refusals(pupil, today)),
-        )
-        for pupil in pupils.order_by("school_id", "pk")
-    ]
+    if school_id is not None:
+        pupils = pupils.filter(school_id=school_id)
+
+    def items(rows: list[tuple]) -> list[Item]:
+        page = [Pupil(pk=pk, school_id=school, left_on=left_on) for pk, school, left_on in rows]
+        refused = erasure.refusals_for(page, today)
+        return [
+            Item(p.pk, p.school_id, f"left on {p.left_on:%Y-%m-%d}", " ".join(refused[p.pk]))
+            for p in page
+        ]
+
+    return in_pages(pupils, ("school_id", "left_on"), items)
 
 
 def destroy_left_pupils(items: list[Item]) -> Counter[str]:
@@ -101,15 +105,19 @@ def destroy_left_pupils(items: list[Item]) -> Counter[str]:
 # Outgoing mail
 
 
-def expired_mail(now: datetime) -> list[Item]:
+def expired_mail(now: datetime, school_id: int | None = None) -> Iterator[Item]:
     cutoff = now - timedelta(days=settings.RETENTION_MAIL_DAYS)
-    rows = OutgoingMail.objects.filter(created_at__lt=cutoff).order_by("pk")
-    return [
-        Item(pk, school_id, f"{kind}, queued on {created:%Y-%m-%d}")
-        for pk, school_id, kind, created in rows.values_list(
-            "pk", "school_id", "kind", "created_at"
-        )
-    ]
+    rows = OutgoingMail.objects.filter(created_at__lt=cutoff)
+    if school_id is not None:
+        rows = rows.filter(school_id=school_id)
+    return in_pages(
+        rows,
+        ("school_id", "kind", "created_at"),
+        lambda page: [
+            Item(pk, school, f"{kind}, queued on {created:%Y-%m-%d}")
+            for pk, school, kind, created in page
+        ],
+    )
 
 
 def destroy_mail(items: list[Item]) -> Counter[str]:
@@ -124,18 +132,22 @@ def destroy_mail(items: list[Item]) -> Counter[str]:
 _REPORT_KEYS = ("details", "errors", "warnings")  # names of pupils, values from the file
 
 
-def expired_uploads(now: datetime) -> list[Item]:
+def expired_uploads(now: datetime, school_id: int | None = None) -> Iterator[Item]:
     cutoff = now - timedelta(days=settings.RETENTION_ROSTER_UPLOAD_DAYS)
     holds_data = Q(payload__isnull=False)
     for key in _REPORT_KEYS:
         holds_data |= Q(summary__has_key=key)
-    rows = RosterImport.objects.filter(holds_data, created_at__lt=cutoff).order_by("pk")
-    return [
-        Item(pk, school_id, f"{status}, uploaded on {created:%Y-%m-%d}")
-        for pk, school_id, status, created in rows.values_list(
-            "pk", "school_id", "status", "created_at"
-        )
-    ]
+    rows = RosterImport.objects.filter(holds_data, created_at__lt=cutoff)
+    if school_id is not None:
+        rows = rows.filter(school_id=school_id)
+    return in_pages(
+        rows,
+        ("school_id", "status", "created_at"),
+        lambda page: [
+            Item(pk, school, f"{status}, uploaded on {created:%Y-%m-%d}")
+            for pk, school, status, created in page
+        ],
+    )
 
 
 def destroy_uploads(items: list[Item]) -> Counter[str]:
@@ -162,6 +174,7 @@ register_rule(
         ),
         expired=expired_left_pupils,
         destroy=destroy_left_pupils,
+        school_filter=True,
     )
 )
 register_rule(
@@ -174,6 +187,7 @@ register_rule(
         ),
         expired=expired_mail,
         destroy=destroy_mail,
+        school_filter=True,
     )
 )
 register_rule(
@@ -189,5 +203,6 @@ register_rule(
         ),
         expired=expired_uploads,
         destroy=destroy_uploads,
+        school_filter=True,
     )
 )

@@ -8,4 +8,5 @@ from . import services
 @task()
 def apply_retention() -> int:
     """Destroy what has expired; the number of items destroyed. Safe to run twice."""
-    return sum(len(rule_run.due) for rule_run in services.run() if not rule_run.error)
+    runs = services.run(keep_items=False)
+    return sum(rule_run.due_count for rule_run in runs if not rule_run.error)

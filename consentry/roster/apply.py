@@ -13,6 +13,7 @@ from typing import Any
 from django.db import models
 
 from consentry.accounts.models import User
+from consentry.schools import access
 from consentry.schools.models import Group, Guardianship, Pupil, StaffRole
 
 from .models import GuardianInvitation, SourceLink
@@ -37,6 +38,7 @@ def apply_plan(plan: Plan) -> None:
         _guardians(school_plan)
         SourceLink.objects.bulk_create(school_plan.new_links, batch_size=BATCH)
         _invite(school_plan)
+    access.forget_scopes()  # bulk writes send no signals: who sees what may have changed
 
 
 def _rename(model: type[models.Model], objs: list, field: str) -> None:

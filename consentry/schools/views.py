@@ -11,7 +11,7 @@ from consentry.consent import services as consent
 from consentry.consent import summaries
 from consentry.consent.models import NeverFlagEvent
 from consentry.consent.services import State
-from consentry.leaflets.models import Category, LeafletVersion
+from consentry.leaflets.models import Category
 
 from . import access
 from .models import Pupil, School
@@ -23,21 +23,30 @@ def group_list(request):
     return render(request, "schools/group_list.html", {"groups": groups})
 
 
-def _active_categories(school: School) -> tuple[LeafletVersion | None, list[Category]]:
-    version = LeafletVersion.objects.active().filter(school=school).first()
-    return version, list(version.categories.all()) if version else []
+def _active_categories(facts: consent.ConsentFacts, school: School):
+    return facts.active.get(school.pk), facts.categories.get(school.pk, [])
 
 
 def _group_context(user, group_id: int) -> dict:
-    """A group the user may see, its current pupils and the active leaflet's categories."""
+    """A group the user may see, its current pupils, their consent facts and the active
+    leaflet's categories."""
     group = access.get_group_for_user(user, group_id)
-    version, categories = _active_categories(group.school)
-    pupils = Pupil.objects.current().members_of(group)
-    return {"group": group, "version": version, "categories": categories, "pupils": pupils}
+    pupils = list(Pupil.objects.current().members_of(group))
+    facts = consent.load_facts(pupils, schools={group.school_id})
+    version, categories = _active_categories(facts, group.school)
+    return {
+        "group": group,
+        "version": version,
+        "categories": categories,
+        "pupils": pupils,
+        "facts": facts,
+    }
 
 
-def _matrix(pupils, categories: list[Category]) -> list[tuple[Pupil, bool, list]]:
-    overview = consent.consent_overview(pupils)
+def _matrix(
+    pupils: list[Pupil], categories: list[Category], facts
+) -> list[tuple[Pupil, bool, list]]:
+    overview = consent.consent_overview(pupils, facts=facts)
     rows = []
     for pupil in pupils:
         verdicts = [overview[pupil.pk][c.number] for c in categories]
@@ -48,7 +57,7 @@ def _matrix(pupils, categories: list[Category]) -> list[tuple[Pupil, bool, list]
 @login_required
 def group_matrix(request, group_id: int):
     context = _group_context(request.user, group_id)
-    context["rows"] = _matrix(context["pupils"], context["categories"])
+    context["rows"] = _matrix(context["pupils"], context["categories"], context["facts"])
     return render(request, "schools/group_matrix.html", context)
 
 
@@ -68,7 +77,9 @@ def _appearance_context(request, group_id: int) -> tuple[dict, int]:
     context["bad_category"] = bad
     context["today"] = timezone.localdate()
     if category is not None:
-        context["appearance"] = summaries.who_may_appear(context["pupils"], category.number)
+        context["appearance"] = summaries.who_may_appear(
+            context["pupils"], category.number, facts=context["facts"]
+        )
     return context, 400 if bad else 200
 
 
@@ -84,7 +95,7 @@ def group_print(request, group_id: int):
     """An A4 list for a trip or the school photographer: one category, or the whole matrix."""
     context, status = _appearance_context(request, group_id)
     if context["category"] is None:
-        context["rows"] = _matrix(context["pupils"], context["categories"])
+        context["rows"] = _matrix(context["pupils"], context["categories"], context["facts"])
     return render(request, "schools/group_print.html", context, status=status)
 
 
@@ -113,11 +124,13 @@ def _never_reasons(pupils: list[Pupil]) -> dict[int, str]:
 @login_required
 def school_overview(request, school_id: int):
     school = access.get_school_overseen_by(request.user, school_id)
-    version, categories = _active_categories(school)
+    pupils = list(Pupil.objects.filter(school=school).current().select_related("group"))
+    facts = consent.load_facts(pupils, schools={school.pk})
+    version, categories = _active_categories(facts, school)
     titles = {c.number: c for c in categories}
-    pupils = Pupil.objects.filter(school=school).current().select_related("group")
     by_pupil = {p.pk: p for p in pupils}
-    counts, conflicts, never = _state_counts(consent.consent_overview(pupils), by_pupil)
+    overview = consent.consent_overview(pupils, facts=facts)
+    counts, conflicts, never = _state_counts(overview, by_pupil)
     leads = access.leads_school(request.user, school)
     reasons = _never_reasons(never) if leads else {}
     context = {
@@ -125,12 +138,12 @@ def school_overview(request, school_id: int):
         "version": version,
         "categories": categories,
         "total": len(by_pupil),
-        "rate_table": summaries.response_rates(pupils, titles),
+        "rate_table": summaries.response_rates(pupils, titles, facts=facts),
         "counts": [(c, counts.get(c.number, Counter())) for c in categories],
         "conflicts": [(by_pupil[p], [titles[n] for n in ns]) for p, ns in conflicts.items()],
         "never": [(p, reasons.get(p.pk)) for p in never],
-        "unanswered": summaries.unanswered(pupils),
-        "answer_again": len(summaries.must_answer_again(pupils)) if version else 0,
+        "unanswered": summaries.unanswered(pupils, facts=facts),
+        "answer_again": len(summaries.must_answer_again(pupils, facts=facts)) if version else 0,
         "show_reasons": leads,
         "leads": leads,
     }

@@ -2,33 +2,37 @@ from django.conf import settings
 from django.utils.functional import cached_property
 
 from consentry.schools import access
-from consentry.schools.models import Pupil
 
 
 class Navigation:
     """Which parts of the site the signed-in person has, so the menu shows only those.
 
-    Each answer is one small query, asked only when the template asks."""
+    Most answers follow from the person's links (`access.scope_of`, read once per request);
+    the others are one small query, asked only when the template asks."""
 
     def __init__(self, user):
         self.user = user
 
     @cached_property
+    def scope(self) -> access.Scope:
+        return access.scope_of(self.user)
+
+    @cached_property
     def groups(self) -> bool:
-        return access.groups_visible_to(self.user).exists()
+        return self.scope.is_staff and access.groups_visible_to(self.user).exists()
 
     @cached_property
     def children(self) -> bool:
-        return self.user.children.exists() or Pupil.objects.filter(account_id=self.user.pk).exists()
+        return bool(self.scope.own_pupil_ids)
 
     @cached_property
     def projects(self) -> bool:
         """Members of a research or training project find it here (leadership: overview)."""
-        return self.user.research_projects.exists()
+        return bool(self.scope.roles) and self.user.research_projects.exists()
 
     @cached_property
     def staff(self) -> bool:
-        return self.user.staff_roles.exists()
+        return bool(self.scope.roles)
 
 
 def site(request):
@@ -37,6 +41,6 @@ def site(request):
         return {"demo_mode": settings.DEMO_MODE, "led_schools": [], "nav": None}
     return {
         "demo_mode": settings.DEMO_MODE,
-        "led_schools": list(access.schools_overseen_by(user)),
+        "led_schools": list(access.schools_overseen_by(user)),  # no query without a role
         "nav": Navigation(user),
     }

@@ -1,7 +1,8 @@
 """The read-only summaries behind the pages: who owes an answer after a new leaflet, and that
-the staff pages cost the same number of queries however many pupils there are."""
+the pages cost the same number of queries however many pupils and schools there are."""
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -10,9 +11,10 @@ from consentry.consent import services as consent
 from consentry.consent import summaries
 from consentry.leaflets.models import LeafletVersion
 from consentry.leaflets.services import new_draft, publish
-from consentry.schools.models import Guardianship, Pupil
+from consentry.api.models import ApiToken
+from consentry.schools.models import Group, Guardianship, Pupil, School, StaffRole
 from tests.consent.helpers import give_account, years_before
-from tests.world import make_pupil, make_user
+from tests.world import make_leaflet, make_pupil, make_user
 
 from .helpers import client_for
 
@@ -83,4 +85,67 @@ def test_the_staff_pages_take_a_fixed_number_of_queries(world):
     before = [_queries(user, name, **kwargs) for user, name, kwargs in pages]
     _more_pupils(world, 12)
     after = [_queries(user, name, **kwargs) for user, name, kwargs in pages]
+    assert after == before
+
+
+def _another_school(world, number: int, pupils: int) -> None:
+    """A school of the same board with its own groups, families, answers and flags."""
+    school = School.objects.create(board=world.board, name=f"School {number}", brin=f"{number}XX")
+    leadership = make_user(f"l{number}@example.nl", "Leadership")
+    StaffRole.objects.create(
+        user=leadership, board=world.board, school=school, role=StaffRole.Role.LEADERSHIP
+    )
+    publish(make_leaflet(school), actor=leadership, material_change=True)
+    group = Group.objects.create(school=school, name="Ster", school_year="2026-2027")
+    teacher = make_user(f"t{number}@example.nl", "Teacher")
+    role = StaffRole.objects.create(
+        user=teacher, board=world.board, school=school, role=StaffRole.Role.TEACHER
+    )
+    role.groups.add(group)
+    for index in range(pupils):
+        pupil = make_pupil(school, group, f"{number}{index:03}", f"Kind{index}")
+        guardian = make_user(f"g{number}-{index}@example.nl", f"Guardian {index}")
+        Guardianship.objects.create(guardian=guardian, pupil=pupil)
+        consent.decide(guardian, pupil, {1: True, 4: index % 2 == 0})
+
+
+def _post_queries(user, pupil, answer: str) -> int:
+    client = client_for(user)
+    url = reverse("pupil_consent", kwargs={"pupil_id": pupil.pk})
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        assert client.post(url, {"category_4": answer}).status_code == 302
+    return len(context)
+
+
+def _api_queries(token: str, pupil_ids: list[int]) -> int:
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    payload = {"category": 4, "pupil_ids": pupil_ids}
+    with CaptureQueriesContext(connection) as context:
+        response = client.post("/api/v1/check", payload, content_type="application/json")
+        assert response.status_code == 200
+    return len(context)
+
+
+def test_the_family_pages_cost_the_same_however_big_the_database(world):
+    """A guardian's pages, their save and the API's check ask the same number of queries
+    whether the database holds one school or many: their cost follows the family, the
+    group or the school, never the size of everything else (bench/national.py measures the
+    time at national size)."""
+    token = ApiToken.issue(world.school, "website")[1]
+    consent.decide(world.parent, world.emma, {1: True, 4: True})
+    pages = [
+        (world.parent, "children", {}),
+        (world.parent, "pupil_consent", {"pupil_id": world.emma.pk}),
+        (world.parent, "pupil_history", {"pupil_id": world.emma.pk}),
+        (world.teacher, "group_matrix", {"group_id": world.group.pk}),
+    ]
+    ids = [world.emma.pk, world.noah.pk]
+    before = [_queries(user, name, **kwargs) for user, name, kwargs in pages]
+    before += [_post_queries(world.parent, world.emma, "no"), _api_queries(token, ids)]
+    for number in range(2, 5):
+        _another_school(world, number, pupils=8)
+    _more_pupils(world, 6)
+    after = [_queries(user, name, **kwargs) for user, name, kwargs in pages]
+    after += [_post_queries(world.parent, world.emma, "yes"), _api_queries(token, ids)]
     assert after == before

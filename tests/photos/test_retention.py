@@ -148,11 +148,11 @@ def test_the_portfolio_goes_when_the_pupil_left_long_enough(
 ):
     mark_left(world.emma, date(2027, 7, 1))
     now = moment(date(2029, 7, 1))  # the last day of her two years
-    assert photo_retention.expired_portfolio(now) == []
+    assert list(photo_retention.expired_portfolio(now)) == []
     later = moment(date(2029, 7, 2))
     assert [i.pk for i in photo_retention.expired_portfolio(later)] == [published[1].pk]
     Pupil.objects.filter(pk=world.emma.pk).update(left_on=None)
-    assert photo_retention.expired_portfolio(later) == []
+    assert list(photo_retention.expired_portfolio(later)) == []
 
 
 def test_a_dry_run_changes_nothing(world, photo, published, django_capture_on_commit_callbacks):

@@ -21,28 +21,38 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool, **options):
-        verb = "would destroy" if dry_run else "destroyed"
-        runs = services.run(dry_run=dry_run)
+        self.verb = "would destroy" if dry_run else "destroyed"
+        self.current: registry.Rule | None = None
+        runs = services.run(dry_run=dry_run, report=self._item, keep_items=False)
         for rule_run in runs:
-            self._report(rule_run, verb)
+            if self.current is not rule_run.rule:  # a rule with nothing expired
+                self._heading(rule_run.rule)
+            self._summary(rule_run)
         failed = [rule_run.rule.name for rule_run in runs if rule_run.error]
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
         if failed:
-            raise CommandError(f"Rules that failed (nothing of theirs changed): {failed}")
+            raise CommandError(
+                f"Rules that failed (the page that failed was rolled back): {failed}"
+            )
 
-    def _report(self, rule_run: services.RuleRun, verb: str) -> None:
-        rule: registry.Rule = rule_run.rule
+    def _heading(self, rule: registry.Rule) -> None:
+        self.current = rule
         self.stdout.write(f"{rule.name}: {rule.description()}")
-        for item in rule_run.due:
-            self.stdout.write(f"  {verb} {self._item(rule, item)}")
-        for item in rule_run.kept:
-            self.stdout.write(f"  kept {self._item(rule, item)}. {item.kept}")
+
+    def _item(self, rule: registry.Rule, item: registry.Item) -> None:
+        """Each item as it is read, so a country's worth never waits in memory."""
+        if self.current is not rule:
+            self._heading(rule)
+        text = f"{rule.what} #{item.pk} (school {item.school_id}): {item.note}"
+        if item.kept:
+            self.stdout.write(f"  kept {text}. {item.kept}")
+        else:
+            self.stdout.write(f"  {self.verb} {text}")
+
+    def _summary(self, rule_run: services.RuleRun) -> None:
         counts = ", ".join(f"{label} {n}" for label, n in sorted(rule_run.counts.items()))
-        summary = f"  {len(rule_run.due)} {verb}, {len(rule_run.kept)} kept"
+        summary = f"  {rule_run.due_count} {self.verb}, {rule_run.kept_count} kept"
         self.stdout.write(summary + (f" ({counts})" if counts else ""))
         if rule_run.error:
             self.stderr.write(f"  failed, rolled back: {rule_run.error}")
-
-    def _item(self, rule: registry.Rule, item: registry.Item) -> str:
-        return f"{rule.what} #{item.pk} (school {item.school_id}): {item.note}"
