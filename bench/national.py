@@ -321,6 +321,8 @@ def forget_since(url: str, marks: dict[str, int]) -> None:
             db.execute(f"DELETE FROM {table} WHERE {column} > %s", [marks[table]])
         db.execute("DELETE FROM jobs_job")
         db.execute("DELETE FROM django_session")
+        if db.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0]:
+            db.execute("TRUNCATE procrastinate_events, procrastinate_jobs CASCADE")
 
 
 def retention_dry_run(url: str) -> dict:

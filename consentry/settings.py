@@ -6,6 +6,7 @@ SQLite is the embedded default so that a fresh clone runs; set DATABASE_URL for 
 import base64
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything else runs
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,9 +141,13 @@ DATA_DIR = Path(os.environ.get("CONSENTRY_DATA_DIR", PROJECT_DIR / "var"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'consentry.sqlite3'}"),
-        conn_max_age=0,
+        # Seconds a web or worker process keeps its database connection between requests
+        # (0: a new one each time). On PostgreSQL a new connection costs milliseconds.
+        conn_max_age=envint("CONSENTRY_DB_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
     )
 }
+ON_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     # IMMEDIATE transactions serialise writers, so the audit chain and concurrent
@@ -212,6 +218,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("CONSENTRY_SECURE_COOKIES", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Behind HTTPS (docs/deploy.md). The demo and the tests run on plain HTTP on loopback.
+SECURE_SSL_REDIRECT = envbool("CONSENTRY_SSL_REDIRECT", "false")
+SECURE_HSTS_SECONDS = envint("CONSENTRY_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("CONSENTRY_HSTS_INCLUDE_SUBDOMAINS", "false")
+SECURE_HSTS_PRELOAD = envbool("CONSENTRY_HSTS_PRELOAD", "false")
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers ask over plain HTTP
+# A reverse proxy (nginx, a load balancer) in front: the header that says the request came in
+# over HTTPS, and how many proxies append to X-Forwarded-For, so that rate limits and the
+# breach form see the real client address (web.client_ip), not the proxy's.
+_proxy_header = os.environ.get("CONSENTRY_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("CONSENTRY_TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("CONSENTRY_CLIENT_IP_HEADER") or None
+
 # The cache holds the sign-in rate-limit counters and recently used TOTP codes. "memory" keeps
 # them per process (right for one web process, as the demo runs); "database" shares them
 # between processes (its table is created by `consentry migrate`).
@@ -232,7 +255,62 @@ TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("CONSENTRY_STATIC_ROOT", DATA_DIR / "static"))
+# Static files are served by WhiteNoise from the web processes themselves: compressed, with
+# hashed names and far-future caching once `consentry serve` has collected them. The demo,
+# debug mode and the tests read them from the apps' folders as they are.
+_collected_static = not (DEBUG or DEMO_MODE or os.environ.get("CONSENTRY_TESTING"))
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _collected_static
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not _collected_static
+if not _collected_static:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # empty: WhiteNoise reads the apps' folders
+
+# --- Private files: storage and backups (CONSENTRY_STORAGE, CONSENTRY_S3_*) ------------------
+# Photos, renditions, signed agreements, research material and request previews go to
+# STORAGES["private"] (processors/storage.py), never behind a URL. "local" (the default): a
+# folder, DATA_DIR/private. "s3": a bucket of an S3-compatible object store, for several web
+# and worker machines; the bucket must not be public. Photos are encrypted before any storage
+# sees them (photos/crypto.py). `consentry backup` copies the files, wherever they are.
+PRIVATE_STORAGE = os.environ.get("CONSENTRY_STORAGE", "local").strip().lower()
+if PRIVATE_STORAGE == "local":
+    STORAGES["private"] = {"BACKEND": "consentry.processors.storage.PrivateStorage"}
+elif PRIVATE_STORAGE == "s3":
+    _s3 = {
+        name: os.environ.get(f"CONSENTRY_S3_{name}", "").strip()
+        for name in ("ENDPOINT_URL", "BUCKET", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "REGION")
+    }
+    _s3_missing = [f"CONSENTRY_S3_{n}" for n, v in _s3.items() if not v and n != "REGION"]
+    if _s3_missing:
+        raise ImproperlyConfigured(
+            f"CONSENTRY_STORAGE=s3 also needs {', '.join(_s3_missing)} "
+            "(and CONSENTRY_S3_REGION if the store asks for one)."
+        )
+    if not _s3["ENDPOINT_URL"].startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            "CONSENTRY_S3_ENDPOINT_URL must be a URL such as https://s3.example.nl, "
+            f"not {_s3['ENDPOINT_URL']!r}"
+        )
+    STORAGES["private"] = {
+        "BACKEND": "consentry.processors.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "endpoint_url": _s3["ENDPOINT_URL"],
+            "bucket_name": _s3["BUCKET"],
+            "access_key": _s3["ACCESS_KEY_ID"],
+            "secret_key": _s3["SECRET_ACCESS_KEY"],
+            "region_name": _s3["REGION"] or None,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"CONSENTRY_STORAGE must be local or s3, not {PRIVATE_STORAGE!r}")
+INSTALLED_APPS.append("consentry.backups")  # `consentry backup DIR`, `consentry restore DIR`
+# --- end of private files: storage and backups -----------------------------------------------
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -243,16 +321,38 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Background jobs (consentry.jobs): on PostgreSQL on Procrastinate, on SQLite on our own
+# table. Both run the schedule (jobs.schedule) from `consentry worker`.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
-            "CONSENTRY_TASKS_BACKEND", "consentry.jobs.backend.DatabaseBackend"
+            "CONSENTRY_TASKS_BACKEND",
+            "consentry.jobs.procrastinate_backend.ProcrastinateBackend"
+            if ON_POSTGRESQL
+            else "consentry.jobs.backend.DatabaseBackend",
         ),
     }
 }
-# How long a worker may hold a job before another worker may take it over.
+JOB_MAX_ATTEMPTS = envint("CONSENTRY_JOB_MAX_ATTEMPTS", 5)  # runs of a failing job in all
+# SQLite engine: how long a worker may hold a job before another worker may take it over.
 JOB_LEASE_SECONDS = envint("CONSENTRY_JOB_LEASE_SECONDS", 300)
-JOB_MAX_ATTEMPTS = envint("CONSENTRY_JOB_MAX_ATTEMPTS", 5)
+# Procrastinate: a worker's heartbeat; without one for STALLED_SECONDS its jobs are run
+# again by another worker, which looks every STALLED_CHECK_SECONDS (a divisor of 60).
+WORKER_HEARTBEAT_SECONDS = envint("CONSENTRY_WORKER_HEARTBEAT_SECONDS", 5)
+STALLED_SECONDS = envint("CONSENTRY_WORKER_STALLED_SECONDS", 30)
+STALLED_CHECK_SECONDS = envint("CONSENTRY_STALLED_CHECK_SECONDS", 10)
+# /healthz flags the jobs when the oldest waiting one has waited longer than this.
+HEALTH_MAX_JOB_WAIT_SECONDS = envint("CONSENTRY_HEALTH_MAX_JOB_WAIT_SECONDS", 600)
+if ON_POSTGRESQL:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("consentry.jobs"), "procrastinate.contrib.django")
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
+PROCRASTINATE_IMPORT_PATHS = ["consentry.jobs.procrastinate_backend"]
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "concurrency": envint("CONSENTRY_WORKER_CONCURRENCY", 1),
+    "update_heartbeat_interval": WORKER_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": STALLED_SECONDS,
+    "shutdown_graceful_timeout": 60,
+}
 CONSENTRY_RENDITION_MAX_PX = envint("CONSENTRY_RENDITION_MAX_PX", 2048)  # long side of a rendition
 
 DEFAULT_FROM_EMAIL = os.environ.get("CONSENTRY_FROM_EMAIL", "Consentry <noreply@consentry.local>")
@@ -278,6 +378,8 @@ if DEMO_MODE and not os.environ.get("CONSENTRY_SMTP_HOST"):
     }
 # Links in outgoing mail (invitations, receipts, reminders) point here.
 CONSENTRY_BASE_URL = os.environ.get("CONSENTRY_BASE_URL", "http://127.0.0.1:8000")
+if CONSENTRY_BASE_URL.startswith("https://"):
+    CSRF_TRUSTED_ORIGINS = [CONSENTRY_BASE_URL.rstrip("/")]
 # Processor agreements: remind the privacy officer this many days before a review or end
 # date (`consentry agreement_reminders`, run daily); the largest signed PDF accepted.
 AGREEMENT_REMINDER_DAYS = envint("CONSENTRY_AGREEMENT_REMINDER_DAYS", 30)
@@ -296,4 +398,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CONSENTRY_LOG_LEVEL", "WARNING")},
+    # Procrastinate names every periodic task it registers, in every process: not news.
+    "loggers": {"procrastinate.periodic": {"level": "WARNING"}},
 }

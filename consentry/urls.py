@@ -7,10 +7,12 @@ from consentry.consent import views as consent
 from consentry.demo import views as demo
 from consentry.leaflets import views as leaflets
 from consentry.schools import views as schools
+from consentry.web import health
 from consentry.web import views as web
 
 urlpatterns = [
     path("", web.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("consentry.accounts.urls")),  # sign-in (allauth): /login/, /security/
     path("demo/login/", demo.demo_login, name="demo_login"),
     path("i18n/setlang/", accounts.set_language, name="set_language"),

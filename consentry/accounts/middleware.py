@@ -24,6 +24,7 @@ ALLOWED_URL_NAMES = {
     "account_request_reauthentication_code",
     "account_confirm_reauthentication_code",
     "set_language",
+    "healthz",  # for load balancers and monitoring: nothing personal
 }
 
 

@@ -5,8 +5,9 @@ once, see `services.send_due_reminders`):
 
 - when a breach is reported (or its discovery moment corrected), a job is queued for each
   reminder moment; the worker runs it then (`run_after`), so the demo needs no scheduler;
-- `consentry breach_reminders` checks every open breach; schedule it hourly (cron, a
-  systemd timer) as the safety net for jobs lost or moments moved.
+- `send_all_breach_reminders` checks every open breach every hour (the worker's schedule,
+  `consentry.jobs.schedule`; `consentry breach_reminders` does the same by hand), the safety
+  net for jobs lost or moments moved.
 """
 
 from datetime import datetime, timedelta
@@ -21,6 +22,12 @@ from .models import REMINDER_HOURS, Breach
 def send_breach_reminders(breach_id: int) -> int:
     """Send the reminders for this breach that are due now; 1 when one was sent."""
     return services.send_due_reminders(breach_ids=[breach_id])
+
+
+@task()
+def send_all_breach_reminders() -> int:
+    """The hourly safety net: every reminder of every open breach that is due now."""
+    return services.send_due_reminders()
 
 
 def schedule_reminders(breach: Breach, now: datetime) -> None:

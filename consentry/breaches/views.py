@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from consentry.schools import access
 from consentry.schools.models import School
+from consentry.web.clients import client_ip
 
 from . import services
 from .forms import AuthorityForm, RegisterForm, ReportForm
@@ -37,7 +38,7 @@ def report(request, school_id: int):
     school = get_object_or_404(School, pk=school_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not services.sender_may_report(school, request.META.get("REMOTE_ADDR", "")):
+        if not services.sender_may_report(school, client_ip(request)):
             form.add_error(
                 None,
                 _(

@@ -10,7 +10,7 @@ from .services import needs_acknowledgement
 # What an intern or visitor who must still acknowledge may open: the rules and the
 # acknowledgement itself, signing out and switching language. Static files are served without
 # a view, so this middleware never sees them.
-ALLOWED_URL_NAMES = {"conduct_acknowledge", "account_logout", "set_language"}
+ALLOWED_URL_NAMES = {"conduct_acknowledge", "account_logout", "set_language", "healthz"}
 # The TOTP set-up comes first for someone who needs both (leadership elsewhere, intern here):
 # without this the two gates would send each other back and forth for ever.
 ALLOWED_URL_NAMES |= TOTP_SET_UP_URL_NAMES

@@ -1,5 +1,12 @@
-"""A tasks backend that stores jobs in the database (see jobs.models for the lease)."""
+"""A tasks backend that stores jobs in the database (see jobs.models for the lease).
 
+The embedded engine, for SQLite; on PostgreSQL jobs run on Procrastinate
+(`procrastinate_backend`).
+"""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
 from django.tasks import TaskResult, TaskResultStatus
 from django.tasks.backends.base import BaseTaskBackend
 from django.tasks.base import TaskError
@@ -36,6 +43,22 @@ class DatabaseBackend(BaseTaskBackend):
         result = to_task_result(job)
         task_enqueued.send(type(self), task_result=result)
         return result
+
+    def queue_state(self) -> tuple[int, datetime | None]:
+        """How many jobs wait to run now, and since when the oldest of them waits."""
+        now = timezone.now()
+        waiting = Job.objects.filter(status=Job.Status.READY).filter(
+            Q(run_after__isnull=True) | Q(run_after__lte=now)
+        )
+        oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", "run_after").first()
+        return waiting.count(), max(filter(None, oldest)) if oldest else None
+
+    def forget_finished(self, older_than: timedelta) -> int:
+        finished = Job.objects.filter(
+            status__in=[Job.Status.SUCCESSFUL, Job.Status.FAILED],
+            finished_at__lt=timezone.now() - older_than,
+        )
+        return finished.delete()[0]
 
     def get_result(self, result_id):
         try:

@@ -41,3 +41,22 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_path} [{self.status}]"
+
+
+class PeriodicRun(models.Model):
+    """One moment of the schedule (`schedule.SCHEDULE`) that was started, by the SQLite
+    engine's worker (`scheduler`). Unique per entry and moment, so that two workers never
+    start the same moment twice."""
+
+    name = models.CharField(max_length=100)
+    due_at = models.DateTimeField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    job = models.CharField(max_length=32, blank=True)  # the job it enqueued; empty: noted only
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "due_at"], name="one_run_per_moment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.due_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,7 @@ because its worker was killed, is claimed again like a waiting one.
 
 import logging
 import threading
+import time
 import traceback
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from django.utils.crypto import get_random_string
 from django.utils.json import normalize_json
 from django.utils.module_loading import import_string
 
+from . import scheduler
 from .backend import to_task_result
 from .models import Job
 
@@ -121,15 +123,28 @@ def run_job(job: Job, worker_id: str) -> None:
         keeper.join()
 
 
+SCHEDULE_EVERY = 30.0  # seconds between looks at the schedule
+
+
 def work(
-    *, once: bool = False, idle_sleep: float = 1.0, stop: threading.Event | None = None
+    *,
+    once: bool = False,
+    idle_sleep: float = 1.0,
+    stop: threading.Event | None = None,
+    schedule: bool = False,
 ) -> int:
-    """Run jobs until stopped (or, with once=True, until none is waiting). Returns the count."""
+    """Run jobs until stopped (or, with once=True, until none is waiting). Returns the count.
+
+    With `schedule`, the worker also starts the periodic work when it is due (`scheduler`)."""
     worker_id = f"{get_random_string(12)}"
     stop = stop or threading.Event()
     done = 0
+    next_look = 0.0
     while not stop.is_set():
         close_old_connections()
+        if schedule and time.monotonic() >= next_look:
+            scheduler.start_due()
+            next_look = time.monotonic() + SCHEDULE_EVERY
         job = claim_next(worker_id)
         if job is None:
             if once:

@@ -9,7 +9,8 @@ from consentry.audit.services import record as audit
 from consentry.schools import access
 from consentry.schools.models import School
 
-from .models import LeafletVersion
+from . import starter
+from .models import Category, LeafletVersion
 
 
 class LeafletError(ValueError):
@@ -83,4 +84,16 @@ def new_draft(source: LeafletVersion, *, label: str, actor: User) -> LeafletVers
         school_id=source.school_id,
         data={"label": label, "source_version_id": source.pk},
     )
+    return draft
+
+
+def starter_draft(school: School, *, label: str) -> LeafletVersion:
+    """A new school's first leaflet: a draft with the starter texts and categories.
+
+    A draft, because the leadership must make the texts their school's own before parents
+    read them (publishing stays their act, with their account); the caller writes the audit
+    entry, as part of what it set up.
+    """
+    draft = LeafletVersion.objects.create(school=school, label=label, **starter.TEXTS)
+    Category.objects.bulk_create(Category(version=draft, **texts) for texts in starter.CATEGORIES)
     return draft

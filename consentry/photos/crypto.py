@@ -7,8 +7,15 @@ key is itself sealed with AES-256-GCM under `settings.MASTER_KEY` (from the envi
 kept on the photo's row, never next to the file. Wiping that wrapped key destroys the photo,
 even in backups of the files. The storage name is bound in as associated data, so a file
 moved onto another row does not decrypt.
+
+The master key can be replaced (`consentry rotate_master_key`, photos/rotation.py): every
+data key is unwrapped with the old one and wrapped again with the new one (`rewrap`); the
+files themselves never change. Its `fingerprint` names a key without giving it away, so that
+a backup can say which master key its photos need.
 """
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 
@@ -43,6 +50,30 @@ def unseal(ciphertext: bytes, wrapped_key: bytes, *, bound_to: str) -> bytes:
     """The plaintext, or `DecryptionFailed` if anything was tampered with or destroyed."""
     data_key = _decrypt(settings.MASTER_KEY, wrapped_key, _KEY_PURPOSE)
     return _decrypt(data_key, ciphertext, bound_to.encode())
+
+
+def rewrap(wrapped_key: bytes, *, old: bytes, new: bytes) -> bytes:
+    """The same data key, wrapped by `new` instead of `old`; checked by unwrapping it again.
+    `DecryptionFailed` if `old` does not open it."""
+    data_key = _decrypt(old, wrapped_key, _KEY_PURPOSE)
+    rewrapped = _encrypt(new, data_key, _KEY_PURPOSE)
+    if _decrypt(new, rewrapped, _KEY_PURPOSE) != data_key:  # never store what cannot be read
+        raise DecryptionFailed("The re-wrapped key does not open again.")
+    return rewrapped
+
+
+def opens(key: bytes, wrapped_key: bytes) -> bool:
+    """Whether `key` is the master key that wrapped `wrapped_key`."""
+    try:
+        _decrypt(key, wrapped_key, _KEY_PURPOSE)
+    except DecryptionFailed:
+        return False
+    return True
+
+
+def fingerprint(key: bytes) -> str:
+    """16 hex digits that tell master keys apart and reveal nothing of the key (an HMAC)."""
+    return hmac.new(key, b"consentry master key fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
 def _encrypt(key: bytes, plaintext: bytes, associated: bytes) -> bytes:

@@ -1,4 +1,5 @@
-"""Where encrypted photos are kept: DATA_DIR/private/photos, through Django's storage API.
+"""Where encrypted photos are kept: photos/ in the private storage (processors/storage.py:
+DATA_DIR/private or an S3 bucket), through Django's storage API.
 
 The private storage (shared with the processors' agreements) refuses to make URLs; files
 are read only by access-checked views. Names are random, so the uploaded name (kept on the
@@ -8,12 +9,14 @@ the rare crash between writing a file and committing its row.
 
 import uuid
 
-from consentry.processors.storage import PrivateStorage, get_private_storage
+from django.core.files.storage import Storage
+
+from consentry.processors.storage import files_in, get_private_storage
 
 FOLDER = "photos"
 
 
-def storage() -> PrivateStorage:
+def storage() -> Storage:
     return get_private_storage()
 
 
@@ -23,11 +26,7 @@ def new_name() -> str:
 
 def stored_names() -> set[str]:
     """Every file in the photo folder, as storage names."""
-    store = storage()
-    if not store.exists(FOLDER):
-        return set()
-    _folders, files = store.listdir(FOLDER)
-    return {f"{FOLDER}/{name}" for name in files}
+    return set(files_in(FOLDER))
 
 
 def orphan_files() -> set[str]:

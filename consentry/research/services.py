@@ -24,7 +24,7 @@ from consentry.adhoc import services as adhoc
 from consentry.adhoc.models import ConsentRequest
 from consentry.audit.services import record
 from consentry.mail.services import queue_mail
-from consentry.processors.storage import private_storage
+from consentry.processors.storage import files_in, private_storage
 from consentry.schools.models import Pupil
 
 from .forms import ProjectForm
@@ -264,13 +264,10 @@ def sweep_orphans(now: datetime | None = None) -> list[str]:
     """Delete files under research/ that no live material points at, if older than a day
     (younger ones may belong to an upload that is still being saved)."""
     folder = "research"
-    if not private_storage.exists(folder):
-        return []
     cutoff = (now or timezone.now()) - ORPHAN_AGE
     live = set(Material.objects.live().values_list("file", flat=True))
     removed = []
-    for name in private_storage.listdir(folder)[1]:
-        path = f"{folder}/{name}"
+    for path in files_in(folder):
         if path not in live and private_storage.get_modified_time(path) < cutoff:
             private_storage.delete(path)
             record("research.orphan_file_deleted", actor="command line", data={"file": path})

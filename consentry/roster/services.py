@@ -8,7 +8,6 @@ nothing does. Every applied import leaves an audit entry and a history row per s
 
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consentry.audit.services import record
-from consentry.schools.models import School
+from consentry.schools.models import School, split_brin
 
 from .apply import apply_plan
 from .edex import parse_edex
@@ -88,11 +87,10 @@ def find_school(identifier: str) -> School | None:
     value = identifier.strip()
     if value.isdigit():
         return School.objects.filter(pk=int(value)).first()
-    match = re.fullmatch(r"(\d{2}[A-Za-z]{2})(?:-?(\d{2}))?", value)
-    if match is None:
+    code = split_brin(value)
+    if code is None:
         return None
-    dependance = "" if match[2] in (None, "00") else match[2]
-    return School.objects.filter(brin=match[1].upper(), dependance=dependance).first()
+    return School.objects.filter(brin=code[0], dependance=code[1]).first()
 
 
 def resolve_targets(

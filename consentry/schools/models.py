@@ -4,6 +4,7 @@ We store only what consent needs. Never a BSN: the pupil administration's pupil 
 identifies a pupil within a school.
 """
 
+import re
 from datetime import date
 
 from django.conf import settings
@@ -12,6 +13,21 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 AGE_OF_OWN_CONSENT = 16
+
+# A BRIN code (two digits, two letters) with an optional dependance code (two digits).
+BRIN_CODE = re.compile(r"(\d{2}[A-Za-z]{2})(?:-?(\d{2}))?")
+
+
+def split_brin(code: str) -> tuple[str, str] | None:
+    """A school code as (BRIN, dependance): 12AB, 12ab01 and 12AB-01 all name a school.
+
+    The pupil administration writes the main location's dependance as 00 and we store it as
+    empty, so that 12AB and 12AB00 are the same school. None when it is not a school code.
+    """
+    match = BRIN_CODE.fullmatch(code.strip())
+    if match is None:
+        return None
+    return match[1].upper(), "" if match[2] in (None, "00") else match[2]
 
 
 class Board(models.Model):

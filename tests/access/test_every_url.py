@@ -179,6 +179,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     # Data breaches: anyone may report one; the school's leadership and the board's privacy
     # officer keep the register. The probe breach can be closed, so each POST writes.
     ("breach_report", "GET"):    everyone(200),
+    ("healthz", "GET"):          everyone(200),
     ("breach_report", "POST"):   everyone((302, "/breaches/report/{school}/received/")),
     ("breach_received", "GET"):  everyone((302, "/breaches/report/{school}/")),  # no receipt
     ("breach_register", "GET"):  row(404, 404, 404, 404, 404, 200, 200, 404, 404, LOGIN),

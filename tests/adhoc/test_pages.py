@@ -1,7 +1,6 @@
 """The pages: staff write and send a request, guardians answer it on their own page."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +12,7 @@ from consentry.adhoc.models import ConsentRequest, RequestAnswer
 from consentry.mail.models import OutgoingMail
 from consentry.schools.models import Guardianship
 from tests.adhoc.helpers import ask, image_bytes
+from tests.files import stored_files
 
 
 def client_for(user) -> Client:
@@ -29,10 +29,6 @@ def form_data(**extra) -> dict:
         "deadline": deadline.isoformat(),
         **extra,
     }
-
-
-def requests_folder(settings) -> Path:
-    return Path(settings.DATA_DIR) / "private" / "requests"
 
 
 def test_a_teacher_asks_a_whole_group_and_sends_it(world):
@@ -71,7 +67,7 @@ def test_a_request_needs_pupils(world):
     assert not ConsentRequest.objects.exists()
 
 
-def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(world, settings):
+def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(world):
     upload = SimpleUploadedFile("photo.jpg", b"%PDF-1.7 not a photo", content_type="image/jpeg")
     response = client_for(world.teacher).post(
         reverse("consent_request_new", args=[world.school.pk]),
@@ -82,7 +78,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(world, set
         response.text
     )
     assert not ConsentRequest.objects.exists()
-    assert not requests_folder(settings).exists() or not any(requests_folder(settings).iterdir())
+    assert stored_files() == []
 
 
 def test_a_too_large_image_is_refused(world, monkeypatch):
@@ -96,7 +92,7 @@ def test_a_too_large_image_is_refused(world, monkeypatch):
     assert not ConsentRequest.objects.exists()
 
 
-def test_the_preview_is_re_encoded_and_shown_only_to_those_concerned(world, settings):
+def test_the_preview_is_re_encoded_and_shown_only_to_those_concerned(world):
     upload = SimpleUploadedFile(
         "IMG_0001.png", image_bytes("PNG", secret="Secret camera 123"), content_type="image/png"
     )
@@ -105,8 +101,9 @@ def test_the_preview_is_re_encoded_and_shown_only_to_those_concerned(world, sett
         form_data(pupils=[world.emma.pk], image=upload),
     )
     consent_request = ConsentRequest.objects.get()
-    (stored,) = requests_folder(settings).iterdir()
-    assert stored.suffix == ".jpg" and "IMG_0001" not in stored.name
+    (stored,) = stored_files()
+    assert stored == consent_request.preview.name and stored.startswith("requests/")
+    assert stored.endswith(".jpg") and "IMG_0001" not in stored
     url = reverse("consent_request_preview", args=[consent_request.pk])
 
     # A draft's preview is for staff only.
@@ -250,9 +247,9 @@ def test_a_sent_request_can_no_longer_be_edited(world):
     assert consent_request.purpose == "Photo in the regional paper"
 
 
-def test_a_draft_can_be_edited_and_its_preview_replaced(world, settings):
+def test_a_draft_can_be_edited_and_its_preview_replaced(world):
     consent_request = ask(world, send=False, preview=image_bytes())
-    (old,) = requests_folder(settings).iterdir()
+    (old,) = stored_files("requests")
     upload = SimpleUploadedFile("new.jpg", image_bytes(size=(80, 60)), content_type="image/jpeg")
     client_for(world.teacher).post(
         reverse("consent_request_edit", args=[consent_request.pk]),
@@ -260,7 +257,7 @@ def test_a_draft_can_be_edited_and_its_preview_replaced(world, settings):
     )
     consent_request.refresh_from_db()
     assert consent_request.purpose == "Changed"
-    assert consent_request.preview.name != f"requests/{old.name}"
+    assert consent_request.preview.name != old
 
 
 def test_staff_pages_link_to_the_requests(world):

@@ -7,11 +7,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from consentry.api.models import ApiToken
 from consentry.consent import services as consent
 from consentry.consent import summaries
 from consentry.leaflets.models import LeafletVersion
 from consentry.leaflets.services import new_draft, publish
-from consentry.api.models import ApiToken
 from consentry.schools.models import Group, Guardianship, Pupil, School, StaffRole
 from tests.consent.helpers import give_account, years_before
 from tests.world import make_leaflet, make_pupil, make_user

@@ -1,10 +1,13 @@
 """Crash safety (issue 4, point 9): SIGKILL a real worker during face detection.
 
-The test and its worker processes share a SQLite file and a data folder in tmp_path (the
-in-memory test database cannot be shared), set up by `consentry migrate` and
-crash_setup.py in subprocesses. The first worker is killed as soon as a photo is
-`detecting`; then nothing may be half-written: that photo has no faces and every file has
-its row. A second worker takes the job over once its lease (2 s) has expired and finishes.
+The test and its worker processes share a database and a data folder in tmp_path (the
+in-memory test database cannot be shared): a SQLite file for the embedded engine (our own
+worker, which takes the job over when its 2 s lease runs out), and a database of its own on
+the PostgreSQL server for Procrastinate (whose workers run the job of a worker without a
+heartbeat again). It is set up by `consentry migrate` and crash_setup.py in subprocesses.
+The first worker is killed as soon as a photo is `detecting`; then nothing may be
+half-written: that photo has no faces and every file has its row. A second worker takes the
+job over and finishes.
 """
 
 import os
@@ -16,45 +19,87 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSENTRY = [sys.executable, "-m", "consentry.cli"]
 
 
-@pytest.fixture
-def env(tmp_path) -> dict[str, str]:
+def _base_env(tmp_path) -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "consentry.settings",
         "CONSENTRY_TESTING": "1",
         "CONSENTRY_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'crash.sqlite3'}",
         "CONSENTRY_JOB_LEASE_SECONDS": "2",
+        "CONSENTRY_WORKER_HEARTBEAT_SECONDS": "1",
+        "CONSENTRY_WORKER_STALLED_SECONDS": "3",
+        "CONSENTRY_STALLED_CHECK_SECONDS": "1",
         "PYTHONPATH": str(ROOT),
     }
     env.pop("CONSENTRY_TASKS_BACKEND", None)
-    subprocess.run([*CONSENTRY, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     return env
 
 
-def _query(tmp_path: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(tmp_path / "crash.sqlite3", timeout=10) as db:
-        return db.execute(sql).fetchall()
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    env = {**_base_env(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'crash.sqlite3'}"}
+
+    def query(sql: str) -> list[tuple]:
+        with sqlite3.connect(tmp_path / "crash.sqlite3", timeout=10) as db:
+            return db.execute(sql).fetchall()
+
+    subprocess.run([*CONSENTRY, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    return env, query, "SELECT COUNT(*) FROM jobs_job WHERE status != 'SUCCESSFUL'"
 
 
-def _photos(tmp_path: Path) -> dict[int, tuple[str, int, int]]:
+@pytest.fixture
+def postgresql_engine(tmp_path, postgres_only):
+    import psycopg
+
+    settings = connection.settings_dict
+    server = f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:"
+    server += str(settings["PORT"])
+    name = f"crash_{os.getpid()}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    env = {**_base_env(tmp_path), "DATABASE_URL": f"{server}/{name}"}
+
+    def query(sql: str) -> list[tuple]:
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
+            return db.execute(sql).fetchall()
+
+    subprocess.run([*CONSENTRY, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    yield (
+        env,
+        query,
+        (
+            "SELECT COUNT(*) FROM procrastinate_jobs "
+            "WHERE task_name = 'consentry.run' AND status != 'succeeded'"
+        ),
+    )
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+def _photos(query) -> dict[int, tuple[str, int, int]]:
     """Per photo: status, attempts, number of faces."""
-    rows = _query(
-        tmp_path,
+    rows = query(
         "SELECT p.id, p.status, p.attempts, COUNT(f.id) FROM photos_photo p "
-        "LEFT JOIN photos_face f ON f.photo_id = p.id GROUP BY p.id",
+        "LEFT JOIN photos_face f ON f.photo_id = p.id GROUP BY p.id"
     )
     return {pk: (status, attempts, faces) for pk, status, attempts, faces in rows}
 
 
-def _files_match_rows(tmp_path: Path) -> bool:
+def _files_match_rows(tmp_path: Path, query) -> bool:
     on_disk = {f"photos/{p.name}" for p in (tmp_path / "private" / "photos").iterdir()}
-    rows = {name for (name,) in _query(tmp_path, "SELECT storage_name FROM photos_photo")}
+    rows = {name for (name,) in query("SELECT storage_name FROM photos_photo")}
     return on_disk == rows
 
 
@@ -73,19 +118,20 @@ def _wait_for(condition, seconds: float):
     pytest.fail(f"gave up after {seconds} s")
 
 
-def test_a_worker_killed_during_detection_leaves_nothing_half_done(env, tmp_path):
+def test_a_worker_killed_during_detection_leaves_nothing_half_done(engine, tmp_path):
+    env, query, unfinished_jobs = engine
     code = "import django; django.setup(); from tests.photos.crash_setup import main; main()"
     setup = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )
     ids = [int(pk) for pk in setup.stdout.strip().split(",")]
-    assert set(_photos(tmp_path)) == set(ids)
+    assert set(_photos(query)) == set(ids)
 
     first = _worker(env)
     try:
 
         def detecting():
-            return [pk for pk, (status, *_) in _photos(tmp_path).items() if status == "detecting"]
+            return [pk for pk, (status, *_) in _photos(query).items() if status == "detecting"]
 
         [killed] = _wait_for(detecting, 60)
         first.send_signal(signal.SIGKILL)
@@ -93,25 +139,25 @@ def test_a_worker_killed_during_detection_leaves_nothing_half_done(env, tmp_path
         first.kill()
         first.wait()
 
-    after_kill = _photos(tmp_path)
+    after_kill = _photos(query)
     assert after_kill[killed] == ("detecting", 1, 0)  # claimed, no faces written
     for status, _attempts, faces in after_kill.values():
         assert (status == "ready") == (faces > 0)  # a result is whole or absent
-    assert _files_match_rows(tmp_path)
+    assert _files_match_rows(tmp_path, query)
 
     second = _worker(env)
     try:
 
         def all_ready():
-            photos = _photos(tmp_path)
+            photos = _photos(query)
             return all(status == "ready" for status, *_ in photos.values()) and photos
 
         done = _wait_for(all_ready, 90)
     finally:
         second.send_signal(signal.SIGTERM)
-        second.wait(timeout=30)
-    assert done[killed][1] == 2  # taken over after the lease, and run again
+        second.wait(timeout=60)
+    assert done[killed][1] == 2  # taken over, and run again
     assert all(faces >= 6 for _status, _attempts, faces in done.values())
-    assert _files_match_rows(tmp_path)
-    [(unfinished,)] = _query(tmp_path, "SELECT COUNT(*) FROM jobs_job WHERE status != 'SUCCESSFUL'")
+    assert _files_match_rows(tmp_path, query)
+    [(unfinished,)] = query(unfinished_jobs)
     assert unfinished == 0

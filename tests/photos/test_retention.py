@@ -20,6 +20,7 @@ from consentry.photos.models import Face, Photo, Publication
 from consentry.retention import erasure, services
 from consentry.schools.models import Pupil
 from tests.adhoc.helpers import ask
+from tests.files import stored_files
 from tests.photos.helpers import make_photo, small_jpeg
 from tests.retention.helpers import mark_left, moment, rows_pointing_at
 
@@ -66,11 +67,7 @@ def _destroyed(publication: Publication) -> bool:
 
 
 def _files() -> set[str]:
-    names = set()
-    for folder in (storage.FOLDER, publishing.FOLDER):
-        if storage.storage().exists(folder):
-            names |= {f"{folder}/{n}" for n in storage.storage().listdir(folder)[1]}
-    return names
+    return set(stored_files(storage.FOLDER) + stored_files(publishing.FOLDER))
 
 
 def _entries(rule: str) -> list[dict]:

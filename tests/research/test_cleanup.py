@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consentry.audit.models import AuditEntry
+from consentry.processors.storage import private_storage
 from consentry.research import services
 from consentry.research.models import Material
 from consentry.retention import registry
+from tests.files import stored_files
 from tests.research.helpers import PDF, add_material, make_project
 
 
@@ -21,10 +22,6 @@ def run(*args) -> str:
     out = StringIO()
     call_command("project_cleanup", *args, stdout=out)
     return out.getvalue()
-
-
-def files(private_dir) -> list:
-    return sorted(p for p in private_dir.rglob("*") if p.is_file()) if private_dir.exists() else []
 
 
 @pytest.fixture
@@ -38,13 +35,13 @@ def ended(world):
 
 
 def test_the_command_destroys_expired_material_with_audit_entries(
-    world, ended, private_dir, django_capture_on_commit_callbacks
+    world, ended, django_capture_on_commit_callbacks
 ):
     project, items, keep = ended
     with django_capture_on_commit_callbacks(execute=True):
         out = run()
     assert "2 item(s) destroyed." in out
-    assert files(private_dir) == [Path(keep.file.path)]
+    assert stored_files() == [keep.file.name]
     for item in items:
         item.refresh_from_db()
         assert item.is_destroyed and item.destroyed_under == "research.end_date"
@@ -58,26 +55,26 @@ def test_the_command_destroys_expired_material_with_audit_entries(
     assert not Material.objects.get(pk=keep.pk).is_destroyed
 
 
-def test_the_dry_run_changes_nothing(world, ended, private_dir):
-    before = files(private_dir)
+def test_the_dry_run_changes_nothing(world, ended):
+    before = stored_files()
     out = run("--dry-run")
     assert "Would destroy" in out and "2 item(s) due." in out
-    assert files(private_dir) == before and len(before) == 3
+    assert stored_files() == before and len(before) == 3
     assert not Material.objects.filter(destroyed_at__isnull=False).exists()
     assert not AuditEntry.objects.filter(action="research.material_destroyed").exists()
 
 
-def test_a_second_run_is_harmless(world, ended, private_dir, django_capture_on_commit_callbacks):
+def test_a_second_run_is_harmless(world, ended, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run()
     entries = AuditEntry.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
         assert "0 item(s) destroyed." in run()
     assert AuditEntry.objects.count() == entries
-    assert len(files(private_dir)) == 1
+    assert len(stored_files()) == 1
 
 
-def test_nothing_is_destroyed_on_the_end_date_itself(world, private_dir):
+def test_nothing_is_destroyed_on_the_end_date_itself(world):
     project = make_project(world, 7, ends_in_days=0)
     add_material(project, [])
     assert list(services.expired_material()) == []
@@ -94,7 +91,7 @@ def test_destroying_costs_a_fixed_number_of_queries_per_item(
 
 
 def test_the_retention_rule_destroys_the_same_material_once(
-    world, ended, private_dir, django_capture_on_commit_callbacks
+    world, ended, django_capture_on_commit_callbacks
 ):
     """The retention job and the command meet in destroy_material: never twice."""
     _, items, keep = ended
@@ -111,10 +108,10 @@ def test_the_retention_rule_destroys_the_same_material_once(
         assert "0 item(s) destroyed." in run()
         assert rule.destroy(expired) == {}
     assert AuditEntry.objects.filter(action="research.material_destroyed").count() == 2
-    assert len(files(private_dir)) == 1
+    assert len(stored_files()) == 1
 
 
-def test_a_rolled_back_destruction_keeps_the_file(world, ended, private_dir):
+def test_a_rolled_back_destruction_keeps_the_file(world, ended):
     from django.db import transaction
 
     _, items, _ = ended
@@ -123,7 +120,7 @@ def test_a_rolled_back_destruction_keeps_the_file(world, ended, private_dir):
         transaction.set_rollback(True)
     items[0].refresh_from_db()
     assert not items[0].is_destroyed
-    assert len(files(private_dir)) == 3
+    assert len(stored_files()) == 3
 
 
 def test_the_project_is_read_only_after_the_end(world, ended):
@@ -149,25 +146,21 @@ def test_the_project_is_read_only_after_the_end(world, ended):
     assert Material.objects.filter(project=project).count() == 2
 
 
-def test_a_file_left_behind_by_a_crash_is_swept(world, ended, private_dir):
+def test_a_file_left_behind_by_a_crash_is_swept(world, ended):
     """A destruction committed but its file not deleted (the process died in between)."""
-    import os
-
     _, items, _ = ended
-    path = items[0].file.path
     Material.objects.filter(pk=items[0].pk).update(destroyed_at=timezone.now(), file="")
-    old = (timezone.now() - timedelta(days=2)).timestamp()
-    for stored in files(private_dir):
-        os.utime(stored, (old, old))
-    assert services.sweep_orphans() == [items[0].file.name]
-    assert not Path(path).exists()
-    assert len(files(private_dir)) == 2  # the live ones stay, however old
+    two_days_later = timezone.now() + timedelta(days=2)
+    assert services.sweep_orphans() == []  # too young: it may be an upload being saved
+    assert services.sweep_orphans(two_days_later) == [items[0].file.name]
+    assert not private_storage.exists(items[0].file.name)
+    assert len(stored_files()) == 2  # the live ones stay, however old
     entry = AuditEntry.objects.get(action="research.orphan_file_deleted")
     assert entry.data["file"] == items[0].file.name
 
 
 def test_the_daily_retention_job_destroys_project_material(
-    world, ended, private_dir, django_capture_on_commit_callbacks
+    world, ended, django_capture_on_commit_callbacks
 ):
     from consentry.retention import services as retention
 
@@ -175,7 +168,7 @@ def test_the_daily_retention_job_destroys_project_material(
     [dry] = [r for r in retention.run(dry_run=True) if r.rule.name == "research.end_date"]
     assert sorted(item.pk for item in dry.due) == sorted(m.pk for m in items)
     assert (
-        len(files(private_dir)) == 3
+        len(stored_files()) == 3
         and not AuditEntry.objects.filter(
             action__in=["retention.destroyed", "research.material_destroyed"]
         ).exists()
@@ -183,7 +176,7 @@ def test_the_daily_retention_job_destroys_project_material(
     with django_capture_on_commit_callbacks(execute=True):
         [done] = [r for r in retention.run() if r.rule.name == "research.end_date"]
     assert done.counts == {"research.material": 2} and not done.error
-    assert files(private_dir) == [Path(keep.file.path)]
+    assert stored_files() == [keep.file.name]
     mine = AuditEntry.objects.filter(action="research.material_destroyed")
     assert {e.actor_label for e in mine} == {"retention job"} and mine.count() == 2
     assert AuditEntry.objects.get(action="retention.destroyed").data["rule"] == "research.end_date"

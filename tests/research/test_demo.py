@@ -9,7 +9,7 @@ from consentry.research.models import Material
 from tests.world import make_pupil
 
 
-def test_the_demo_project_shows_an_uncovered_pupil(world, private_dir):
+def test_the_demo_project_shows_an_uncovered_pupil(world):
     decide(world.parent, world.emma, {7: True})
     make_pupil(world.school, world.group, "1003", "Mila")  # unanswered
     today = timezone.localdate()

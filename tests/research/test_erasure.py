@@ -1,7 +1,6 @@
 """Research material in erasure and the pupil's export (consentry.retention's registry)."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from django.utils import timezone
 
@@ -9,6 +8,7 @@ from consentry.adhoc.services import create_request
 from consentry.audit.models import AuditEntry
 from consentry.research.models import Material, Project
 from consentry.retention import erasure, registry
+from tests.files import stored_files
 from tests.research.helpers import add_material, make_project
 
 
@@ -40,9 +40,7 @@ def test_running_research_about_a_pupil_holds_their_data(world):
     assert project.title not in reason  # a title may name the child
 
 
-def test_erasure_destroys_the_material_showing_the_pupil(
-    world, private_dir, django_capture_on_commit_callbacks
-):
+def test_erasure_destroys_the_material_showing_the_pupil(world, django_capture_on_commit_callbacks):
     project = research_about(world, world.emma, ends_in_days=-1)  # ended, not cleaned up yet
     left = leaves(world.emma)
     training = make_project(world, 7, title="Coaching")
@@ -57,7 +55,7 @@ def test_erasure_destroys_the_material_showing_the_pupil(
     assert project.subject is None and project.consent_request is not None
     assert showing.is_destroyed and showing.destroyed_under == "research.erasure"
     assert not Material.objects.get(pk=other.pk).is_destroyed
-    assert sorted(p for p in private_dir.rglob("*") if p.is_file()) == [Path(other.file.path)]
+    assert stored_files() == [other.file.name]
     entry = AuditEntry.objects.get(action="research.material_destroyed")
     assert entry.data["rule"] == "research.erasure"
 

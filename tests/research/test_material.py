@@ -11,6 +11,7 @@ from PIL import Image
 from consentry.audit.models import AuditEntry
 from consentry.consent.services import decide
 from consentry.research.models import Material
+from tests.files import read_stored, stored_files
 from tests.research.helpers import MP4, PDF, WEBM, add_material, jpeg_with_gps, make_project, png
 
 
@@ -19,10 +20,6 @@ def client_for(user) -> Client:
     if user is not None:
         client.force_login(user)
     return client
-
-
-def stored_files(private_dir) -> list:
-    return [p for p in private_dir.rglob("*") if p.is_file()] if private_dir.exists() else []
 
 
 def upload(user, project, content: bytes, name: str, **fields):
@@ -89,25 +86,23 @@ def test_material_has_no_public_url(world, project):
         (png(), "les.png", "photo", "image/jpeg"),
     ],
 )
-def test_a_good_file_is_stored_privately(
-    world, project, private_dir, content, name, kind, content_type
-):
+def test_a_good_file_is_stored_privately(world, project, content, name, kind, content_type):
     response = upload(world.teacher, project, content, name)
     assert response.status_code == 302
     material = Material.objects.get()
     assert (material.kind, material.content_type) == (kind, content_type)
     assert material.original_name == name
-    [path] = stored_files(private_dir)
-    assert path.parent == private_dir / "research"
-    assert name.split(".")[0] not in path.name
+    [stored] = stored_files()
+    assert stored.startswith("research/") and stored == material.file.name
+    assert name.split(".")[0] not in stored
     entry = AuditEntry.objects.get(action="research.material_uploaded")
     assert entry.data["sha256"] == material.sha256 and entry.school_id == world.school.pk
 
 
-def test_a_photo_is_stored_without_its_metadata(world, project, private_dir):
+def test_a_photo_is_stored_without_its_metadata(world, project):
     assert upload(world.teacher, project, jpeg_with_gps(), "IMG_0001.jpg").status_code == 302
-    [path] = stored_files(private_dir)
-    with Image.open(io.BytesIO(path.read_bytes())) as stored:
+    [name] = stored_files()
+    with Image.open(io.BytesIO(read_stored(name))) as stored:
         assert stored.format == "JPEG"
         assert not stored.getexif()
 
@@ -122,33 +117,31 @@ def test_a_photo_is_stored_without_its_metadata(world, project, private_dir):
         (b"", "empty.pdf", "The submitted file is empty."),
     ],
 )
-def test_a_bad_file_is_refused_and_nothing_is_stored(
-    world, project, private_dir, content, name, message
-):
+def test_a_bad_file_is_refused_and_nothing_is_stored(world, project, content, name, message):
     response = upload(world.teacher, project, content, name)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Material.objects.exists()
-    assert stored_files(private_dir) == []
+    assert stored_files() == []
     assert not AuditEntry.objects.filter(action__startswith="research.").exists()
 
 
-def test_a_file_over_the_limit_is_refused(world, project, private_dir, settings):
+def test_a_file_over_the_limit_is_refused(world, project, settings):
     settings.RESEARCH_MATERIAL_MAX_BYTES = len(PDF) - 1
     response = upload(world.teacher, project, PDF, "big.pdf")
     assert "The file is larger than" in response.content.decode()
-    assert not Material.objects.exists() and stored_files(private_dir) == []
+    assert not Material.objects.exists() and stored_files() == []
 
 
-def test_the_uploader_must_say_who_is_in_it(world, project, private_dir):
+def test_the_uploader_must_say_who_is_in_it(world, project):
     body = {"file": SimpleUploadedFile("a.pdf", PDF)}
     url = reverse("research_material_upload", args=[project.pk])
     response = client_for(world.teacher).post(url, body)
     assert "Tick every pupil who appears in it" in response.content.decode()
-    assert not Material.objects.exists() and stored_files(private_dir) == []
+    assert not Material.objects.exists() and stored_files() == []
 
 
-def test_a_failed_save_leaves_no_file(world, project, private_dir, monkeypatch):
+def test_a_failed_save_leaves_no_file(world, project, monkeypatch):
     from consentry.research import services
 
     def broken(*args, **kwargs):
@@ -158,7 +151,7 @@ def test_a_failed_save_leaves_no_file(world, project, private_dir, monkeypatch):
     with pytest.raises(RuntimeError):
         upload(world.teacher, project, PDF, "a.pdf")
     assert not Material.objects.exists()
-    assert stored_files(private_dir) == []
+    assert stored_files() == []
 
 
 def test_only_pupils_the_uploader_may_see_can_be_tagged(world, project):
@@ -193,7 +186,7 @@ def test_the_uploader_corrects_the_tags_and_frees_the_material(world, project):
 
 
 def test_members_and_managers_destroy_material_by_hand(
-    world, project, private_dir, django_capture_on_commit_callbacks
+    world, project, django_capture_on_commit_callbacks
 ):
     material = add_material(project, [world.emma], by=world.teacher)
     url = reverse("research_material_destroy", args=[material.pk])
@@ -203,12 +196,12 @@ def test_members_and_managers_destroy_material_by_hand(
     assert response.status_code == 302
     material.refresh_from_db()
     assert material.is_destroyed and material.destroyed_under == "research.by_hand"
-    assert stored_files(private_dir) == []
+    assert stored_files() == []
     assert client_for(world.teacher).post(url).status_code == 404  # gone
 
 
 def test_a_half_uploaded_photo_is_refused_even_if_pillow_allows_truncated_images(
-    world, project, private_dir, monkeypatch
+    world, project, monkeypatch
 ):
     """WeasyPrint's import switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES."""
     from PIL import ImageFile
@@ -216,5 +209,5 @@ def test_a_half_uploaded_photo_is_refused_even_if_pillow_allows_truncated_images
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     response = upload(world.teacher, project, png()[:100], "half.png")
     assert "cannot be used" in response.content.decode()
-    assert not Material.objects.exists() and stored_files(private_dir) == []
+    assert not Material.objects.exists() and stored_files() == []
     assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as it was

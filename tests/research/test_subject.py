@@ -98,7 +98,7 @@ def test_a_refusal_or_no_answer_by_the_deadline_leaves_the_subject_uncovered(wor
     assert not adhoc.request_allows(request, world.emma, now=later)
 
 
-def test_nothing_is_stored_before_the_subject_is_covered(world, project, private_dir):
+def test_nothing_is_stored_before_the_subject_is_covered(world, project):
     url = reverse("research_material_upload", args=[project.pk])
     body = {"file": SimpleUploadedFile("a.pdf", PDF), "no_pupils": "on"}
     response = client_for(world.teacher).post(url, body)

@@ -27,8 +27,7 @@ from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.demo import leaflet_2023
 from consentry.demo.personas import PERSONA_EMAILS, PERSONAS
 from consentry.demo.photos import seed_photos
-from consentry.leaflets.models import Category, LeafletVersion
-from consentry.leaflets.services import publish
+from consentry.leaflets.services import publish, starter_draft
 from consentry.mail import receipts
 from consentry.processors.demo import seed_processors
 from consentry.research.demo import seed as seed_projects
@@ -215,14 +214,7 @@ class Seeder:
         return User.objects.create(email=email, full_name=name, password=self.staff_hash)
 
     def publish_leaflet(self) -> None:
-        version = LeafletVersion.objects.create(
-            school=self.school,
-            label=leaflet_2023.LABEL,
-            **leaflet_2023.TEXTS,
-        )
-        Category.objects.bulk_create(
-            Category(version=version, **texts) for texts in leaflet_2023.CATEGORIES
-        )
+        version = starter_draft(self.school, label=leaflet_2023.LABEL)
         publish(version, actor=self.users["leadership"], material_change=True)
 
     # People

@@ -2,23 +2,52 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand
+from django.tasks import task_backends
 
+from consentry.jobs.backend import DatabaseBackend
 from consentry.jobs.worker import work
 
 
 class Command(BaseCommand):
     help = (
-        "Run background jobs (mail, reminders, face detection). Jobs whose worker died are "
-        "taken over when their lease runs out."
+        "Run background jobs (mail, reminders, face detection) and the periodic work of "
+        "consentry.jobs.schedule (retention, reminders, clean-up). On PostgreSQL this is a "
+        "Procrastinate worker: run as many as you like, on as many machines; a job whose "
+        "worker died is run again. On SQLite it is Consentry's own worker: a job whose "
+        "worker died is taken over when its lease runs out."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Stop when no job is waiting.")
         parser.add_argument("--sleep", type=float, default=1.0, help="Seconds between polls.")
+        parser.add_argument(
+            "--no-schedule",
+            action="store_true",
+            help="SQLite: leave the periodic work to another worker.",
+        )
 
-    def handle(self, *args, once: bool, sleep: float, **options):
+    def handle(self, *args, once: bool, sleep: float, no_schedule: bool, **options):
+        if isinstance(task_backends["default"], DatabaseBackend):
+            self._our_worker(once=once, sleep=sleep, schedule=not no_schedule)
+        else:
+            self._procrastinate_worker(once=once, sleep=sleep)
+
+    def _our_worker(self, *, once: bool, sleep: float, schedule: bool) -> None:
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        done = work(once=once, idle_sleep=sleep, stop=stop)
+        done = work(once=once, idle_sleep=sleep, stop=stop, schedule=schedule)
         self.stdout.write(f"Worker stopped after {done} job(s).")
+
+    def _procrastinate_worker(self, *, once: bool, sleep: float) -> None:
+        from procrastinate.contrib.django import app
+        from procrastinate.contrib.django.django_connector import DjangoConnector
+
+        # The worker polls and listens on connections of its own; deferring from the tasks
+        # it runs still goes through Django's connection (procrastinate_backend).
+        connector = app.connector
+        assert isinstance(connector, DjangoConnector)
+        with app.replace_connector(connector.get_worker_connector()):
+            # Every worker defers the periodic tasks; Procrastinate keeps each moment once.
+            app.run_worker(wait=not once, fetch_job_polling_interval=sleep)
+        self.stdout.write("Worker stopped.")
