@@ -2,26 +2,26 @@
 
     .venv/bin/python bench/load.py [--fraction 1] [--rates 25,50,100] [--seconds 30] [--json]
 
-Builds (or reuses) the database of bench/national.py for the fraction, starts `consentry
-serve` on 127.0.0.1 against it (gunicorn, CONSENTRY_WEB_PROCESSES and _THREADS as set, one
-per core and 4 by default; persistent database connections), and sends a steady rate of
-requests with `hey` (Debian's package: apt-get install hey), one stream per kind of request,
-all at once, for each total rate in turn:
+Uses the database of bench/national.py for the fraction (build it first), starts `consentry
+serve` on 127.0.0.1 against it (gunicorn with CONSENTRY_WEB_PROCESSES and _THREADS as set:
+one process per core and 4 threads by default; persistent database connections; the shared
+database cache) and sends a steady rate of requests from this process, open loop: request i
+leaves at i / rate seconds whether or not the ones before it were answered, as people arrive,
+each on a connection of its own. The kinds take turns, a quarter each:
 
-- a guardian's /children/ page (a quarter of the requests),
-- that guardian saving an answer (a quarter: half yes, half no, so most saves change it),
-- a teacher's matrix of a group of 25 (a quarter),
-- the API's check of 30 pupils with a school's token (a quarter).
+- a guardian's /children/ page,
+- that guardian saving an answer (yes and no in turn, so each save changes it),
+- a teacher's matrix of a group of 25,
+- the API's check of 30 pupils with a school's token.
 
-It prints, per rate, the requests per second reached, p50/p95/p99 of every response (ms,
-as the client on loopback sees it) and the errors (anything but 200 for pages and the API,
-302 for a save); per kind of request too. The rows the saves wrote are removed afterwards.
-Everything runs on this machine (server, database and load generator share the cores).
+It prints, per total rate, the rate reached, p50/p95/p99 of the whole answer as the client
+on loopback sees it (ms) and the errors (anything but 200 for pages and the API, 302 for a
+save, or no answer within 10 s), also per kind. The rows the saves wrote are removed
+afterwards. Everything runs on this machine: server, PostgreSQL and the load share the cores.
 """
 
 import argparse
-import csv
-import io
+import asyncio
 import json
 import os
 import secrets
@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,73 +78,93 @@ def sessions(info: dict) -> dict:
     }
 
 
-def streams(base: str, info: dict, keys: dict, rate: float) -> list[tuple[str, float, list]]:
-    """(name, requests per second, hey arguments) per stream."""
-    guardian = f"sessionid={keys['guardian']}; csrftoken={keys['csrf']}"
-    teacher = f"sessionid={keys['teacher']}"
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    method: str
+    path: str
+    headers: dict
+    body: bytes
+    expected: int
+
+
+def kinds(info: dict, keys: dict) -> list[Kind]:
+    """The mix, in the order the requests take turns."""
+    guardian = {"Cookie": f"sessionid={keys['guardian']}; csrftoken={keys['csrf']}"}
+    teacher = {"Cookie": f"sessionid={keys['teacher']}"}
+    form = {**guardian, "Content-Type": "application/x-www-form-urlencoded"}
     child = info["children_ids"][0]
-    api_body = json.dumps({"category": 4, "pupil_ids": info["check_pupil_ids"]})
+    api = {"Authorization": f"Bearer {keys['api']}", "Content-Type": "application/json"}
+    check = json.dumps({"category": 4, "pupil_ids": info["check_pupil_ids"]}).encode()
 
-    form = "application/x-www-form-urlencoded"
+    def save(answer: str) -> Kind:
+        body = f"csrfmiddlewaretoken={keys['csrf']}&category_4={answer}".encode()
+        return Kind("guardian: save", "POST", f"/pupils/{child}/", form, body, 302)
 
-    def save(answer: str) -> list:
-        body = f"csrfmiddlewaretoken={keys['csrf']}&category_4={answer}"
-        return ["-m", "POST", "-H", f"Cookie: {guardian}", "-T", form, "-d", body,
-                f"{base}/pupils/{child}/"]  # fmt: skip
-
-    matrix = f"{base}/groups/{info['group_id']}/"
-    check = ["-m", "POST", "-H", f"Authorization: Bearer {keys['api']}",
-             "-T", "application/json", "-d", api_body, f"{base}/api/v1/check"]  # fmt: skip
-    return [
-        ("guardian: /children/", rate / 4, ["-H", f"Cookie: {guardian}", f"{base}/children/"]),
-        ("guardian: save (yes)", rate / 8, save("yes")),
-        ("guardian: save (no)", rate / 8, save("no")),
-        ("teacher: matrix", rate / 4, ["-H", f"Cookie: {teacher}", matrix]),
-        ("API: check (30)", rate / 4, check),
-    ]
+    children = Kind("guardian: /children/", "GET", "/children/", guardian, b"", 200)
+    matrix = Kind("teacher: matrix", "GET", f"/groups/{info['group_id']}/", teacher, b"", 200)
+    checks = Kind("API: check (30)", "POST", "/api/v1/check", api, check, 200)
+    return [children, save("yes"), matrix, checks, children, save("no"), matrix, checks]
 
 
-WORKERS_PER_STREAM = 4
+async def send(port: int, kind: Kind) -> tuple[float, int]:
+    """One request; (milliseconds until the whole answer came, its status), status 0 when it
+    failed or took longer than ten seconds."""
+    started = time.perf_counter()
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
+        head = [f"{kind.method} {kind.path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+        head += [f"{name}: {value}" for name, value in kind.headers.items()]
+        head.append(f"Content-Length: {len(kind.body)}")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + kind.body)
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+    except (OSError, TimeoutError, ValueError, IndexError):
+        status = 0
+    return (time.perf_counter() - started) * 1000, status
 
 
-def run_level(base: str, info: dict, keys: dict, rate: float, seconds: int) -> dict:
-    processes = []
-    for name, stream_rate, args in streams(base, info, keys, rate):
-        per_worker = stream_rate / WORKERS_PER_STREAM
-        command = ["hey", "-z", f"{seconds}s", "-c", str(WORKERS_PER_STREAM),
-                   "-q", f"{per_worker:.3f}", "-o", "csv", "-disable-redirects", *args]  # fmt: skip
-        processes.append((name, subprocess.Popen(command, stdout=subprocess.PIPE, text=True)))
-    per_stream = {}
-    for name, process in processes:
-        out, _ = process.communicate()
-        rows = list(csv.DictReader(io.StringIO(out)))
-        expected = "302" if "save" in name else "200"
-        per_stream[name] = {
-            "ms": [float(r["response-time"]) * 1000 for r in rows],
-            "errors": sum(1 for r in rows if r["status-code"] != expected),
-        }
-    everything = [ms for stream in per_stream.values() for ms in stream["ms"]]
+async def steady(port: int, mix: list[Kind], rate: float, seconds: int) -> list[tuple]:
+    start = time.perf_counter()
+    pending = []
+    for i in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        kind = mix[i % len(mix)]
+        pending.append((kind, asyncio.create_task(send(port, kind))))
+    return [(kind, *(await task)) for kind, task in pending]
 
-    def summary(times: list[float], errors: int) -> dict:
-        times = sorted(times)
-        if not times:
-            return {"requests": 0, "errors": errors}
 
-        def pct(p: float) -> float:
-            return round(times[min(len(times) - 1, int(len(times) * p))], 1)
+def summary(times: list[float], errors: int, seconds: float) -> dict:
+    times = sorted(times)
 
-        return {
-            "requests": len(times),
-            "per_second": round(len(times) / seconds, 1),
-            "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": pct(0.95),
-            "p99_ms": pct(0.99),
-            "errors": errors,
-        }
+    def pct(p: float) -> float:
+        return round(times[min(len(times) - 1, int(len(times) * p))], 1)
 
     return {
-        "all": summary(everything, sum(s["errors"] for s in per_stream.values())),
-        "streams": {name: summary(s["ms"], s["errors"]) for name, s in per_stream.items()},
+        "requests": len(times),
+        "per_second": round(len(times) / seconds, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "errors": errors,
+    }
+
+
+def run_level(port: int, mix: list[Kind], rate: float, seconds: int) -> dict:
+    started = time.perf_counter()
+    results = asyncio.run(steady(port, mix, rate, seconds))
+    elapsed = time.perf_counter() - started
+    by_kind: dict[str, list[tuple[float, bool]]] = {}
+    for kind, ms, status in results:
+        by_kind.setdefault(kind.name, []).append((ms, status != kind.expected))
+    failed = sum(1 for kind, _ms, status in results if status != kind.expected)
+    return {
+        "all": summary([ms for _kind, ms, _status in results], failed, elapsed),
+        "kinds": {
+            name: summary([ms for ms, _e in rows], sum(e for _ms, e in rows), elapsed)
+            for name, rows in by_kind.items()
+        },
     }
 
 
@@ -205,17 +226,18 @@ def main() -> None:
     results = {}
     try:
         wait_until_up(base)
-        run_level(base, info, keys, 10, 5)  # warm up: every process has loaded everything
+        mix = kinds(info, keys)
+        run_level(port, mix, 10, 5)  # warm up: every process has loaded everything
         print(f"consentry serve on {base}, {info['counts']['schools_pupil']:,} pupils")
         header = f"{'rate':>5} {'reached':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'errors':>7}"
         print(f"  {header}  (ms)")
         for rate in [float(r) for r in args.rates.split(",")]:
-            level = run_level(base, info, keys, rate, args.seconds)
+            level = run_level(port, mix, rate, args.seconds)
             results[f"{rate:g}"] = level
             a = level["all"]
             print(f"  {rate:>5g} {a['per_second']:>8} {a['p50_ms']:>7} {a['p95_ms']:>7} "
                   f"{a['p99_ms']:>7} {a['errors']:>7}")  # fmt: skip
-            for name, s in level["streams"].items():
+            for name, s in level["kinds"].items():
                 print(f"        {name:<24} p50 {s.get('p50_ms')} p95 {s.get('p95_ms')} "
                       f"p99 {s.get('p99_ms')} errors {s['errors']}")  # fmt: skip
     finally:

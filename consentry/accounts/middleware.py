@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from .mfa import needs_totp_enrolment
 
@@ -57,3 +58,27 @@ def _is_demo_persona(request) -> bool:
     demo mode the mark counts for nothing (and demo_login does not exist there).
     """
     return settings.DEMO_MODE and DEMO_PERSONA_SESSION_KEY in request.session
+
+
+class RefreshSessionMiddleware:
+    """Keep a session alive while it is used, writing it at most once a minute.
+
+    A session ends after CONSENTRY_SESSION_SECONDS without a request (SESSION_COOKIE_AGE),
+    so each request must move its expiry. Saving the session on every request (Django's
+    SESSION_SAVE_EVERY_REQUEST) makes every page view a database write; moving the expiry
+    when the last move is a minute old ends an idle session at most a minute early.
+    """
+
+    REFRESH_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(timezone.now().timestamp())
+            if now - session.get("_refreshed", 0) >= self.REFRESH_SECONDS:
+                session["_refreshed"] = now  # a change: the session is saved, expiry moved
+        return response

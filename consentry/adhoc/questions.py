@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consentry.accounts.models import User
-from consentry.schools.models import Guardianship, Pupil
+from consentry.schools import access
+from consentry.schools.models import Pupil
 
 from .models import ConsentRequest, RequestAnswer
 
@@ -70,7 +71,7 @@ def questions_for(
     user: User, pupils: Iterable[Pupil], *, now: datetime | None = None
 ) -> list[Question]:
     """The requests this person should see about these pupils (their children, or
-    themself), open ones first. Five queries however many requests."""
+    themself), open ones first. Four queries however many requests."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     children = {pupil.pk: pupil for pupil in pupils}
@@ -88,11 +89,7 @@ def questions_for(
         consentrequest__in=requests, pupil_id__in=list(children)
     ).values_list("consentrequest_id", "pupil_id"):
         concerned[request_id].append(pupil_id)
-    authority = dict(
-        Guardianship.objects.filter(guardian=user, pupil_id__in=list(children)).values_list(
-            "pupil_id", "has_parental_authority"
-        )
-    )
+    authority = access.scope_of(user).guardian_of  # the user's guardianships, read once
     own = _own_answers(user, requests, list(children))
     questions = []
     for consent_request in requests:

@@ -293,7 +293,14 @@ def check(pupils: QuerySet[Pupil], school: School, category_number: int) -> list
 
 
 def active_version(school: School) -> LeafletVersion:
-    version = LeafletVersion.objects.active().without_texts().filter(school=school).first()
+    """The school's active leaflet (without its long texts), with its categories loaded."""
+    version = (
+        LeafletVersion.objects.active()
+        .without_texts()
+        .filter(school=school)
+        .prefetch_related("categories")
+        .first()
+    )
     if version is None:
         raise ConsentError(_("This school has no active leaflet yet."))
     return version
@@ -305,7 +312,7 @@ def is_never_flagged(pupil: Pupil) -> bool:
 
 
 def _validate_numbers(version: LeafletVersion, decisions: Mapping[int, bool]) -> None:
-    known = set(version.categories.values_list("number", flat=True))
+    known = {category.number for category in version.categories.all()}
     unknown = sorted(set(decisions) - known)
     if unknown:
         raise ConsentError(

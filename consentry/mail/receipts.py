@@ -71,9 +71,8 @@ def queue_receipts(
     if not events or _paused.get():
         return []
     pupil = events[0].pupil
-    one = Pupil.objects.filter(pk=pupil.pk)
     # The guardians' view: answers only, the never-photograph flag hidden.
-    verdicts = consent_overview(one, hide_never_flag_for={pupil.pk}).get(pupil.pk, {})
+    verdicts = consent_overview([pupil], hide_never_flag_for={pupil.pk}).get(pupil.pk, {})
     changes = [
         Change(
             event=event,

@@ -95,3 +95,22 @@ def test_the_language_switch_is_remembered_on_the_account(world, client):
     client.post(reverse("set_language"), {"language": "xx", "next": "/children/"})
     world.parent.refresh_from_db()
     assert world.parent.preferred_language == "en"
+
+
+def test_a_session_in_use_is_written_at_most_once_a_minute(world):
+    """Every request keeps the session alive, but only one a minute writes it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.post("/login/", {"login": world.teacher.email, "password": PASSWORD})
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/groups/").status_code == 200
+        return sum('UPDATE "django_session"' in q["sql"] for q in queries)
+
+    assert session_writes() == 0  # signing in just wrote it: nothing to move yet
+    with later(61):
+        assert session_writes() == 1  # a minute on, a request moves the expiry
+        assert session_writes() == 0  # and the next within that minute does not write
