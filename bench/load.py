@@ -10,9 +10,10 @@ leaves at i / rate seconds whether or not the ones before it were answered, as p
 each on a connection of its own. The kinds take turns, a quarter each:
 
 - a guardian's /children/ page,
-- that guardian saving an answer (yes and no in turn, so each save changes it),
-- a teacher's matrix of a group of 25,
-- the API's check of 30 pupils with a school's token.
+- a guardian saving an answer (200 families of the school in turn, each alternating yes and
+  no, so each save changes it),
+- a teacher's matrix of their group of 25 (the school's 16 teachers in turn),
+- the API's check of 30 pupils with the school's token.
 
 It prints, per total rate, the rate reached, p50/p95/p99 of the whole answer as the client
 on loopback sees it (ms) and the errors (anything but 200 for pages and the API, 302 for a
@@ -47,18 +48,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def sessions(info: dict) -> dict:
-    """Signed-in sessions for the guardian and the teacher, a CSRF token and an API token."""
+FAMILIES = 200  # guardians of the showcase school, each saving now and then
+
+
+def people(info: dict) -> dict:
+    """Signed-in sessions for FAMILIES guardians (each with a child to answer for) and for the
+    school's teachers (each with a group), a CSRF token and an API token. Real traffic comes
+    from many families: one guardian saving a hundred times a minute would only measure a
+    history that no family has."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
     from consentry.accounts.models import User
     from consentry.api.models import ApiToken
-    from consentry.schools.models import School
+    from consentry.schools.models import Guardianship, School, StaffRole
 
-    def session_for(user_id: int) -> str:
-        user = User.objects.get(pk=user_id)
+    def session_for(user: User) -> str:
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
@@ -68,11 +74,24 @@ def sessions(info: dict) -> dict:
         return store.session_key
 
     school = School.objects.get(pk=info["school_id"])
+    families = {}
+    for link in (
+        Guardianship.objects.filter(pupil__school=school, has_parental_authority=True)
+        .select_related("guardian")
+        .order_by("pupil_id")
+    ):
+        families.setdefault(link.guardian_id, (link.guardian, link.pupil_id))
+    guardians = [(session_for(user), pupil) for user, pupil in list(families.values())[:FAMILIES]]
+    teachers = [
+        (session_for(role.user), group.pk)
+        for role in StaffRole.objects.filter(school=school, role="teacher").select_related("user")
+        for group in role.groups.all()
+    ]
     ApiToken.objects.filter(school=school, name="load").delete()
     _row, api_token = ApiToken.issue(school, "load")
     return {
-        "guardian": session_for(info["guardian_id"]),
-        "teacher": session_for(info["teacher_id"]),
+        "guardians": guardians,
+        "teachers": teachers,
         "csrf": secrets.token_hex(16),  # 32 characters: the unmasked form Django accepts
         "api": api_token,
     }
@@ -88,23 +107,32 @@ class Kind:
     expected: int
 
 
-def kinds(info: dict, keys: dict) -> list[Kind]:
-    """The mix, in the order the requests take turns."""
-    guardian = {"Cookie": f"sessionid={keys['guardian']}; csrftoken={keys['csrf']}"}
-    teacher = {"Cookie": f"sessionid={keys['teacher']}"}
-    form = {**guardian, "Content-Type": "application/x-www-form-urlencoded"}
-    child = info["children_ids"][0]
+def requests(info: dict, keys: dict, count: int) -> list[Kind]:
+    """`count` requests in the order they leave, the kinds taking turns (a quarter each),
+    the families and teachers too; a family's saves alternate yes and no, so each changes
+    their answer."""
+    csrf = keys["csrf"]
     api = {"Authorization": f"Bearer {keys['api']}", "Content-Type": "application/json"}
     check = json.dumps({"category": 4, "pupil_ids": info["check_pupil_ids"]}).encode()
-
-    def save(answer: str) -> Kind:
-        body = f"csrfmiddlewaretoken={keys['csrf']}&category_4={answer}".encode()
-        return Kind("guardian: save", "POST", f"/pupils/{child}/", form, body, 302)
-
-    children = Kind("guardian: /children/", "GET", "/children/", guardian, b"", 200)
-    matrix = Kind("teacher: matrix", "GET", f"/groups/{info['group_id']}/", teacher, b"", 200)
-    checks = Kind("API: check (30)", "POST", "/api/v1/check", api, check, 200)
-    return [children, save("yes"), matrix, checks, children, save("no"), matrix, checks]
+    out = []
+    for i in range(count):
+        session, child = keys["guardians"][(i // 4) % len(keys["guardians"])]
+        cookie = {"Cookie": f"sessionid={session}; csrftoken={csrf}"}
+        turn = i % 4
+        if turn == 0:
+            out.append(Kind("guardian: /children/", "GET", "/children/", cookie, b"", 200))
+        elif turn == 1:
+            answer = "yes" if (i // (4 * len(keys["guardians"]))) % 2 else "no"
+            body = f"csrfmiddlewaretoken={csrf}&category_4={answer}".encode()
+            form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
+            out.append(Kind("guardian: save", "POST", f"/pupils/{child}/", form, body, 302))
+        elif turn == 2:
+            teacher, group = keys["teachers"][(i // 4) % len(keys["teachers"])]
+            headers = {"Cookie": f"sessionid={teacher}"}
+            out.append(Kind("teacher: matrix", "GET", f"/groups/{group}/", headers, b"", 200))
+        else:
+            out.append(Kind("API: check (30)", "POST", "/api/v1/check", api, check, 200))
+    return out
 
 
 async def send(port: int, kind: Kind) -> tuple[float, int]:
@@ -125,12 +153,11 @@ async def send(port: int, kind: Kind) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, status
 
 
-async def steady(port: int, mix: list[Kind], rate: float, seconds: int) -> list[tuple]:
+async def steady(port: int, planned: list[Kind], rate: float) -> list[tuple]:
     start = time.perf_counter()
     pending = []
-    for i in range(int(rate * seconds)):
+    for i, kind in enumerate(planned):
         await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-        kind = mix[i % len(mix)]
         pending.append((kind, asyncio.create_task(send(port, kind))))
     return [(kind, *(await task)) for kind, task in pending]
 
@@ -151,9 +178,10 @@ def summary(times: list[float], errors: int, seconds: float) -> dict:
     }
 
 
-def run_level(port: int, mix: list[Kind], rate: float, seconds: int) -> dict:
+def run_level(port: int, info: dict, keys: dict, rate: float, seconds: int) -> dict:
+    planned = requests(info, keys, int(rate * seconds))
     started = time.perf_counter()
-    results = asyncio.run(steady(port, mix, rate, seconds))
+    results = asyncio.run(steady(port, planned, rate))
     elapsed = time.perf_counter() - started
     by_kind: dict[str, list[tuple[float, bool]]] = {}
     for kind, ms, status in results:
@@ -199,8 +227,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     info = national.manifest()
-    keys = sessions(info)
     marks = national.high_water_marks()
+    keys = people(info)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -226,13 +254,12 @@ def main() -> None:
     results = {}
     try:
         wait_until_up(base)
-        mix = kinds(info, keys)
-        run_level(port, mix, 10, 5)  # warm up: every process has loaded everything
+        run_level(port, info, keys, 10, 5)  # warm up: every process has loaded everything
         print(f"consentry serve on {base}, {info['counts']['schools_pupil']:,} pupils")
         header = f"{'rate':>5} {'reached':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'errors':>7}"
         print(f"  {header}  (ms)")
         for rate in [float(r) for r in args.rates.split(",")]:
-            level = run_level(port, mix, rate, args.seconds)
+            level = run_level(port, info, keys, rate, args.seconds)
             results[f"{rate:g}"] = level
             a = level["all"]
             print(f"  {rate:>5g} {a['per_second']:>8} {a['p50_ms']:>7} {a['p95_ms']:>7} "

@@ -75,12 +75,15 @@ def setup_django(url: str) -> None:
 # -- building -------------------------------------------------------------------------------
 
 
-def ensure_database(base: str, url: str) -> bool:
-    """Create the fraction's database if it is missing; True when it is new."""
+def ensure_database(base: str, url: str, *, fresh: bool = False) -> bool:
+    """Create the fraction's database if it is missing (or, `fresh`, anew: a build that
+    was cut off leaves its tables without indexes); True when it is new."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(base, autocommit=True) as connection:
+        if fresh:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return False
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -417,7 +420,7 @@ def main() -> None:
     all_results: dict[float, dict] = {}
     for fraction in fractions:
         url = database_url(base, fraction)
-        new = ensure_database(base, url)
+        new = ensure_database(base, url, fresh=args.rebuild and len(fractions) == 1)
         # Each fraction in a process of its own: Django is set up for one database.
         if len(fractions) > 1:
             command = [sys.executable, __file__, "--fraction", f"{fraction:g}", "--json"]
@@ -431,6 +434,11 @@ def main() -> None:
         setup_django(url)
         info = None if (new or args.rebuild) else manifest()
         if info is None:
+            if not new:  # a build that was cut off: its tables may have lost their indexes
+                from django.db import connections
+
+                connections.close_all()
+                ensure_database(base, url, fresh=True)
             print(f"Building fraction {fraction:g} into {url.rsplit('/', 1)[1]} ...")
             info = build(url, fraction)
             print(

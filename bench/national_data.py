@@ -195,6 +195,11 @@ class Table:
             self.lines = []
 
 
+TEXT_COLUMNS = [
+    f"{name}_{lang}"
+    for name in ("intro", "agreements", "reduction", "active_consent", "conduct", "closing")
+    for lang in ("nl", "en")
+]
 TABLES = {
     "schools_board": "id, name",
     "schools_school": "id, board_id, name, city, brin, dependance, contact_email",
@@ -296,9 +301,9 @@ class Generator:
         self.rng = random.Random(seed)
         self.ids = Ids()
         self.manifest: dict = {}
-        from consentry.demo import leaflet_2023
+        from consentry.leaflets import starter
 
-        self.leaflet = leaflet_2023
+        self.leaflet = starter  # every school starts from it
 
     # -- the whole country ------------------------------------------------------------------
 
@@ -523,11 +528,7 @@ class Generator:
 
     def leaflet_version(self, school_id, leadership, label, status, answer_round, ts) -> int:
         version_id = self.ids.next("leaflets_leafletversion")
-        texts = [
-            getattr(self.leaflet, f"{name.upper()}_{lang.upper()}")
-            for name in ("intro", "agreements", "reduction", "active_consent", "conduct", "closing")
-            for lang in ("nl", "en")
-        ]
+        texts = [self.leaflet.TEXTS[field] for field in TEXT_COLUMNS]
         self.t["leaflets_leafletversion"].row(
             version_id,
             school_id,

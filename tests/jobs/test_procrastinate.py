@@ -17,6 +17,8 @@ import pytest
 from django.db import connection, transaction
 from django.tasks import TaskResultStatus, task_backends
 
+from tests.processes import server_url, wait_for
+
 from .tasks import add, explode, record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,8 +55,7 @@ def jobs() -> list[tuple[int, str, str, int]]:
 
 
 def worker_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    url = f"{server_url()}/{connection.settings_dict['NAME']}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "consentry.settings",
@@ -110,16 +111,6 @@ def _records(path: Path) -> list[tuple[str, int, int, float]]:
     return [(what, int(n), int(pid), float(at)) for what, n, pid, at in rows]
 
 
-def _wait_for(condition, seconds: float):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    pytest.fail(f"gave up after {seconds} s")
-
-
 def test_two_workers_never_run_a_job_twice_at_once_and_lose_none_when_one_is_killed(
     transactional_db, procrastinate, tmp_path
 ):
@@ -140,7 +131,7 @@ def test_two_workers_never_run_a_job_twice_at_once_and_lose_none_when_one_is_kil
             ]  # fmt: skip
             return running if any(what == "end" for what, *_ in rows) else None
 
-        [killed] = _wait_for(first_is_busy, 60)
+        [killed] = wait_for(first_is_busy, 60, "the first worker to run a job")
         first.send_signal(signal.SIGKILL)
         killed_at = time.time()
         first.wait()
@@ -149,7 +140,7 @@ def test_two_workers_never_run_a_job_twice_at_once_and_lose_none_when_one_is_kil
             ends = {n for what, n, _pid, _at in _records(path) if what == "end"}
             return ends == set(range(count)) and ends
 
-        _wait_for(all_ended, 90)
+        wait_for(all_ended, 90, "every job to end")
     finally:
         for process in (first, second):
             if process.poll() is None:

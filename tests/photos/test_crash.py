@@ -15,11 +15,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import psycopg
 import pytest
-from django.db import connection
+
+from tests.processes import own_database, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSENTRY = [sys.executable, "-m", "consentry.cli"]
@@ -55,32 +56,22 @@ def sqlite_engine(tmp_path):
 
 @pytest.fixture
 def postgresql_engine(tmp_path, postgres_only):
-    import psycopg
+    with own_database("crash") as url:
+        env = {**_base_env(tmp_path), "DATABASE_URL": url}
 
-    settings = connection.settings_dict
-    server = f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:"
-    server += str(settings["PORT"])
-    name = f"crash_{os.getpid()}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    env = {**_base_env(tmp_path), "DATABASE_URL": f"{server}/{name}"}
+        def query(sql: str) -> list[tuple]:
+            with psycopg.connect(url, autocommit=True) as db:
+                return db.execute(sql).fetchall()
 
-    def query(sql: str) -> list[tuple]:
-        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
-            return db.execute(sql).fetchall()
-
-    subprocess.run([*CONSENTRY, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    yield (
-        env,
-        query,
-        (
-            "SELECT COUNT(*) FROM procrastinate_jobs "
-            "WHERE task_name = 'consentry.run' AND status != 'succeeded'"
-        ),
-    )
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        subprocess.run([*CONSENTRY, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+        yield (
+            env,
+            query,
+            (
+                "SELECT COUNT(*) FROM procrastinate_jobs "
+                "WHERE task_name = 'consentry.run' AND status != 'succeeded'"
+            ),
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -108,16 +99,6 @@ def _worker(env) -> subprocess.Popen:
     return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
-def _wait_for(condition, seconds: float):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.01)
-    pytest.fail(f"gave up after {seconds} s")
-
-
 def test_a_worker_killed_during_detection_leaves_nothing_half_done(engine, tmp_path):
     env, query, unfinished_jobs = engine
     code = "import django; django.setup(); from tests.photos.crash_setup import main; main()"
@@ -133,7 +114,7 @@ def test_a_worker_killed_during_detection_leaves_nothing_half_done(engine, tmp_p
         def detecting():
             return [pk for pk, (status, *_) in _photos(query).items() if status == "detecting"]
 
-        [killed] = _wait_for(detecting, 60)
+        [killed] = wait_for(detecting, 60, "a photo to be detecting", every=0.01)
         first.send_signal(signal.SIGKILL)
     finally:
         first.kill()
@@ -152,7 +133,7 @@ def test_a_worker_killed_during_detection_leaves_nothing_half_done(engine, tmp_p
             photos = _photos(query)
             return all(status == "ready" for status, *_ in photos.values()) and photos
 
-        done = _wait_for(all_ready, 90)
+        done = wait_for(all_ready, 90, "every photo to be ready")
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=60)

@@ -17,7 +17,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pytest
-from django.db import connection
 
 from tests.mail.smtp import SmtpServer
 from tests.photos.helpers import astronaut, encode
+from tests.processes import own_database, wait_for
 from tests.roster.builders import edex, leerkracht, leerling
 from tests.seaweedfs import SeaweedFS, free_port
 
@@ -43,16 +42,8 @@ pytestmark = pytest.mark.usefixtures("postgres_only")
 
 @pytest.fixture
 def database():
-    settings = connection.settings_dict
-    server = f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:"
-    server += str(settings["PORT"])
-    name = f"smoke_{os.getpid()}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server}/{name}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database("smoke") as url:
+        yield url
 
 
 @pytest.fixture
@@ -125,16 +116,6 @@ class Site:
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # the test follows redirects itself, to see where they go
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    pytest.fail(f"gave up waiting for {what} after {seconds} s")
 
 
 def run(env, *args: str, stdin: str | None = None) -> str:
