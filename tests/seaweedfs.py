@@ -25,9 +25,20 @@ START_TIMEOUT_SECONDS = 60
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different free ports on loopback: all held open until all are chosen, so that
+    the system cannot hand out the same one twice (which made `weed` fail now and then)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def weed_binary() -> str:
@@ -144,12 +155,17 @@ class SeaweedFS:
         config.write_text(json.dumps(identities))
         data = self.directory / "data"
         data.mkdir()
-        # Every port free and on loopback (gRPC would default to the HTTP port + 10000).
-        ports = [
-            f"-{server}.port{kind}={free_port()}"
+        # Every port free, different and on loopback (gRPC would default to the HTTP port +
+        # 10000, which may be one of the others).
+        names = [
+            f"{server}.port{kind}"
             for server in ("master", "volume", "filer")
             for kind in ("", ".grpc")
         ]
+        chosen = free_ports(len(names) + 1)
+        while self.port in chosen:
+            chosen = free_ports(len(names) + 1)
+        ports = [f"-{name}={port}" for name, port in zip(names, chosen, strict=False)]
         return [
             weed_binary(),
             "server",
@@ -163,7 +179,7 @@ class SeaweedFS:
             f"-filer.localSocket={self.directory / 'filer.sock'}",
             "-s3",
             f"-s3.port={self.port}",
-            f"-s3.port.grpc={free_port()}",
+            f"-s3.port.grpc={chosen[-1]}",
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             f"-s3.config={config}",
