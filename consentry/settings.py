@@ -197,6 +197,9 @@ ACCOUNT_RATE_LIMITS = {
 # anyone else may. Recovery codes are the way back in when the phone is lost.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Consentry"
+# Accept the code of the previous 30-second window too (RFC 6238, 5.2): a code typed in the
+# last seconds of its window would otherwise be refused on arrival.
+MFA_TOTP_TOLERANCE = 1
 ACCOUNT_FORMS = {
     "login": "consentry.accounts.forms.LoginForm",
     "request_login_code": "consentry.accounts.forms.RequestLoginCodeForm",
@@ -334,6 +337,10 @@ TASKS = {
             if ON_POSTGRESQL
             else "consentry.jobs.backend.DatabaseBackend",
         ),
+        # `consentry worker --queue mail` makes a worker of its own for mail (so that a burst
+        # of face detection never holds up a sign-in code), `--queue photos` one for the
+        # heavy image work; a plain `consentry worker` runs every queue.
+        "QUEUES": ["default", "mail", "photos"],
     }
 }
 JOB_MAX_ATTEMPTS = envint("CONSENTRY_JOB_MAX_ATTEMPTS", 5)  # runs of a failing job in all
@@ -394,6 +401,7 @@ RETENTION_LEFT_PUPIL_YEARS = envint("CONSENTRY_RETENTION_LEFT_PUPIL_YEARS", 2)
 RETENTION_MAIL_DAYS = envint("CONSENTRY_RETENTION_MAIL_DAYS", 365)
 RETENTION_ROSTER_UPLOAD_DAYS = envint("CONSENTRY_RETENTION_ROSTER_UPLOAD_DAYS", 30)
 RETENTION_PHOTO_DAYS = envint("CONSENTRY_RETENTION_PHOTO_DAYS", 365)
+RETENTION_ACKNOWLEDGEMENT_DAYS = envint("CONSENTRY_RETENTION_ACKNOWLEDGEMENT_DAYS", 365)
 RETENTION_PUBLICATION_DAYS = envint("CONSENTRY_RETENTION_PUBLICATION_DAYS", 365)
 
 LOGGING = {

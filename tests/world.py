@@ -93,9 +93,9 @@ def make_world() -> World:
     parent = make_user("parent@example.nl", "Parent of Emma")
     other_parent = make_user("other.parent@example.nl", "Other parent of Emma")
     another_parent = make_user("another.parent@example.nl", "Parent of Noah")
-    Guardianship.objects.create(guardian=parent, pupil=emma)
-    Guardianship.objects.create(guardian=other_parent, pupil=emma)
-    Guardianship.objects.create(guardian=another_parent, pupil=noah)
+    Guardianship.objects.create(guardian=parent, pupil=emma, has_parental_authority=True)
+    Guardianship.objects.create(guardian=other_parent, pupil=emma, has_parental_authority=True)
+    Guardianship.objects.create(guardian=another_parent, pupil=noah, has_parental_authority=True)
 
     teacher = make_user("teacher@school.nl", "Teacher of Zon")
     other_teacher = make_user("other.teacher@school.nl", "Teacher of Maan")

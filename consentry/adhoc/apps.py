@@ -14,5 +14,8 @@ class AdhocConfig(AppConfig):
 
     def ready(self) -> None:
         from . import retention
+        from .signals import request_opened
+        from .tasks import on_request_opened
 
         retention.register()
+        request_opened.connect(on_request_opened, dispatch_uid="adhoc.notices")

@@ -1,13 +1,10 @@
 """The rules of separate consent requests: who asks, who answers, and what the answers mean.
 
-What the answers mean follows the consent engine (`consent.services`), so a request and a
-leaflet category never disagree about the same family:
-1. From 16 the pupil decides, not the guardians; only the pupil's own answer counts.
-2. Below 16, only guardians with parental authority count. Any no wins; one yes and one no
-   is `conflict`, which means no. One guardian's yes with no refusal is consent.
-3. No answer means no. Once the deadline has passed (or staff closed the request) nothing can
-   be answered any more, so an unanswered pupil is then a final no.
-4. A yes can always be withdrawn, also after the deadline (GDPR art. 7(3)); a new yes cannot.
+What the answers mean is the consent engine's own rule (`consent.rules.combine`), so a
+request and a leaflet category never disagree about the same family. What requests add:
+once the deadline has passed (or staff closed the request) nothing can be answered any more,
+so an unanswered pupil is then a final no; and a yes can always be withdrawn, also after the
+deadline (GDPR art. 7(3)), a new yes cannot.
 
 The photo gate asks `request_allows(request, pupil)` (one pupil) or `coverage(request)`
 (all of them at once): an approved request is an audience of exactly the pupils whose
@@ -28,14 +25,16 @@ from django.utils.translation import gettext_lazy as _
 
 from consentry.accounts.models import User
 from consentry.audit.services import record as audit
-from consentry.consent.models import NeverFlagEvent
-from consentry.consent.services import STATE_LABELS, State
+from consentry.consent import rules
+from consentry.consent.rules import REASONS, STATE_LABELS, State
+from consentry.consent.services import deciders_of, never_flagged
 from consentry.consent.signals import consent_narrowed
 from consentry.schools import access
-from consentry.schools.models import Group, Guardianship, Pupil, School, StaffRole
+from consentry.schools.models import Group, Pupil, School, StaffRole, decides_for_self
 
 from .models import ConsentRequest, RequestAnswer
 from .preview import encode_preview
+from .signals import request_opened
 
 Status = ConsentRequest.Status
 
@@ -46,18 +45,6 @@ class RequestError(ValueError):
 
 class NotAllowed(RequestError):
     """The person may not do this at all (a 403, as opposed to a bad request)."""
-
-
-REASONS = {
-    "consent_given": _("A guardian with parental authority said yes."),
-    "pupil_consented": _("The pupil (16 or older) said yes."),
-    "no_answer": _("No answer yet: without an answer there is no consent."),
-    "pupil_no_answer": _("The pupil is 16 or older and has not answered yet."),
-    "no_answer_by_deadline": _("No answer by the deadline: that counts as no."),
-    "refused": _("A guardian with parental authority said no."),
-    "pupil_refused": _("The pupil (16 or older) said no."),
-    "guardians_disagree": _("The guardians disagree: no, until they agree."),
-}
 
 
 @dataclass(frozen=True)
@@ -190,13 +177,12 @@ def open_request(
     now: datetime | None = None,
     notify: bool = True,
 ) -> ConsentRequest:
-    """Send the request: guardians see it on their page and get an email (`notices`).
+    """Send the request: guardians see it on their page and get an email (`notices`, through
+    `signals.request_opened`).
 
     The change from draft to open is one conditional UPDATE, so sending twice (a double
     click, two tabs) mails nobody twice.
     """
-    from . import notices, tasks  # they build on these rules
-
     now = now or timezone.now()
     if not may_change(actor, consent_request):
         raise NotAllowed(_("Only the writer of this request or the leadership can send it."))
@@ -214,9 +200,8 @@ def open_request(
         school_id=consent_request.school_id,
         data={"deadline": consent_request.deadline.isoformat()},
     )
-    if notify:
-        notices.announce(consent_request, now)
-        tasks.schedule_reminder(consent_request, now)
+    if notify:  # the mail to the guardians and the reminder (`notices`, `tasks`)
+        request_opened.send(sender=ConsentRequest, consent_request=consent_request, now=now)
     return consent_request
 
 
@@ -359,15 +344,6 @@ def answer(
 # What the answers mean
 
 
-def _authority(pupil_ids: list[int]) -> dict[int, set[int]]:
-    authority: dict[int, set[int]] = defaultdict(set)
-    for pupil_id, guardian_id in Guardianship.objects.filter(
-        pupil_id__in=pupil_ids, has_parental_authority=True
-    ).values_list("pupil_id", "guardian_id"):
-        authority[pupil_id].add(guardian_id)
-    return authority
-
-
 def _latest(consent_request: ConsentRequest, now: datetime) -> dict[int, dict[int | None, bool]]:
     """The latest answer per pupil and decider, as it stood at `now`."""
     latest: dict[int, dict[int | None, bool]] = defaultdict(dict)
@@ -380,26 +356,6 @@ def _latest(consent_request: ConsentRequest, now: datetime) -> dict[int, dict[in
     return latest
 
 
-def _outcome(
-    pupil_id: int, decides_self: bool, answers: dict[int | None, bool], deciders: set[int]
-) -> Outcome:
-    if decides_self:
-        own = answers.get(None)
-        if own is None:
-            return Outcome(pupil_id, State.UNANSWERED, "pupil_no_answer")
-        if own:
-            return Outcome(pupil_id, State.YES, "pupil_consented")
-        return Outcome(pupil_id, State.NO, "pupil_refused")
-    counted = {given for who, given in answers.items() if who in deciders}
-    if counted == {True, False}:
-        return Outcome(pupil_id, State.CONFLICT, "guardians_disagree")
-    if counted == {False}:
-        return Outcome(pupil_id, State.NO, "refused")
-    if counted == {True}:
-        return Outcome(pupil_id, State.YES, "consent_given")
-    return Outcome(pupil_id, State.UNANSWERED, "no_answer")
-
-
 def outcomes(consent_request: ConsentRequest, *, now: datetime | None = None) -> dict[int, Outcome]:
     """Per pupil of the request: what the answers mean at `now` (default: now).
 
@@ -410,28 +366,18 @@ def outcomes(consent_request: ConsentRequest, *, now: datetime | None = None) ->
     today = timezone.localdate(now)
     final = consent_request.status != Status.DRAFT and not consent_request.accepts_answers(now)
     rows = list(consent_request.pupils.order_by().values_list("id", "date_of_birth"))
-    authority = _authority([pupil_id for pupil_id, _dob in rows])
+    authority = deciders_of(pupil_id for pupil_id, _dob in rows)
     latest = _latest(consent_request, now)
     result = {}
     for pupil_id, date_of_birth in rows:
-        decides_self = Pupil(date_of_birth=date_of_birth).decides_for_self(today)
-        outcome = _outcome(pupil_id, decides_self, latest[pupil_id], authority[pupil_id])
-        if final and outcome.state is State.UNANSWERED:
-            outcome = Outcome(pupil_id, State.NO, "no_answer_by_deadline")
-        result[pupil_id] = outcome
+        state, reason = rules.combine(
+            latest[pupil_id],
+            deciders=authority[pupil_id],
+            decides_self=decides_for_self(date_of_birth, today),
+            final=final,
+        )
+        result[pupil_id] = Outcome(pupil_id, state, reason)
     return result
-
-
-def never_flagged(pupil_ids: Iterable[int]) -> set[int]:
-    """Ids of the pupils whose latest never-photograph flag event sets the flag."""
-    flags: dict[int, bool] = {}
-    for pupil_id, active in (
-        NeverFlagEvent.objects.filter(pupil_id__in=list(pupil_ids))
-        .order_by("recorded_at", "id")
-        .values_list("pupil_id", "active")
-    ):
-        flags[pupil_id] = active
-    return {pupil_id for pupil_id, active in flags.items() if active}
 
 
 def coverage(consent_request: ConsentRequest, *, now: datetime | None = None) -> Coverage:

@@ -21,6 +21,12 @@ def remind_request(request_id: int) -> int:
     return notices.send_reminder(request_id)
 
 
+def on_request_opened(sender, *, consent_request: ConsentRequest, now: datetime, **kwargs) -> None:
+    """Connected in apps.py: a sent request mails its guardians and plans the reminder."""
+    notices.announce(consent_request, now)
+    schedule_reminder(consent_request, now)
+
+
 def schedule_reminder(consent_request: ConsentRequest, now: datetime) -> None:
     """Queue the reminder job, when the tasks backend can defer (ours can; the immediate
     backend of the tests cannot) and the moment is still ahead."""

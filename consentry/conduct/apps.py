@@ -6,3 +6,8 @@ class ConductConfig(AppConfig):
     name = "consentry.conduct"
     label = "conduct"
     verbose_name = _("privacy rules for interns and visitors")
+
+    def ready(self) -> None:
+        from . import retention
+
+        retention.register()

@@ -1,14 +1,9 @@
 """The consent engine: recording decisions and deriving what they mean now.
 
-The rules, in the order they are applied (each has a test in tests/consent/):
-1. A "never photograph" flag beats every consent.
-2. From 16 the pupil decides, not the guardians; only the pupil's own answers count.
-3. Below 16, only guardians with parental authority count. A refusal by any of them wins;
-   when one says yes and another no, the state is `conflict`, which means no and is shown
-   to the leadership. One guardian's yes with no refusal is consent.
-4. Unanswered means no (active, opt-in consent).
-5. Only answers given in the active leaflet's answer round count: a material change to the
-   leaflet asks everyone again; the older answers stay in the history.
+What an answer means is `rules.combine` (shared with separate requests; each rule has a
+test in tests/consent/). What this module adds: only answers given in the active leaflet's
+answer round count, so a material change to the leaflet asks everyone again; the older
+answers stay in the history.
 Withdrawal is always possible: nothing here looks at deadlines.
 """
 
@@ -16,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -29,8 +23,10 @@ from consentry.leaflets.models import Category, LeafletVersion
 from consentry.schools import access
 from consentry.schools.models import Guardianship, Pupil, School, decides_for_self
 
+from . import rules
 from .models import ConsentEvent, NeverFlagEvent
-from .signals import consent_narrowed
+from .rules import REASONS, STATE_LABELS, State
+from .signals import consent_narrowed, consent_recorded
 
 
 class ConsentError(ValueError):
@@ -39,34 +35,6 @@ class ConsentError(ValueError):
 
 class NotAllowed(ConsentError):
     """The person may not make this decision at all (as opposed to a bad request)."""
-
-
-class State(StrEnum):
-    UNANSWERED = "unanswered"
-    YES = "yes"
-    NO = "no"
-    CONFLICT = "conflict"
-    NEVER = "never"
-
-
-STATE_LABELS = {
-    State.UNANSWERED: _("unanswered"),
-    State.YES: _("yes"),
-    State.NO: _("no"),
-    State.CONFLICT: _("conflict"),
-    State.NEVER: _("never photograph"),
-}
-
-REASONS = {
-    "consent_given": _("A guardian with parental authority gave consent."),
-    "pupil_consented": _("The pupil (16 or older) gave consent."),
-    "no_answer": _("No answer yet: without an answer there is no consent."),
-    "pupil_no_answer": _("The pupil is 16 or older and has not answered yet."),
-    "refused": _("A guardian with parental authority refused."),
-    "pupil_refused": _("The pupil (16 or older) refused."),
-    "guardians_disagree": _("The guardians disagree: no, until they agree."),
-    "never_photograph": _("The school has set a never-photograph flag."),
-}
 
 
 @dataclass(frozen=True)
@@ -87,25 +55,6 @@ class Verdict:
     @property
     def state_label(self) -> str:
         return str(STATE_LABELS[self.state])
-
-
-def _guardian_verdict(pupil_id: int, number: int, answers: Iterable[bool]) -> Verdict:
-    answers = set(answers)
-    if answers == {True, False}:
-        return Verdict(pupil_id, number, State.CONFLICT, "guardians_disagree")
-    if answers == {False}:
-        return Verdict(pupil_id, number, State.NO, "refused")
-    if answers == {True}:
-        return Verdict(pupil_id, number, State.YES, "consent_given")
-    return Verdict(pupil_id, number, State.UNANSWERED, "no_answer")
-
-
-def _own_verdict(pupil_id: int, number: int, answer: bool | None) -> Verdict:
-    if answer is None:
-        return Verdict(pupil_id, number, State.UNANSWERED, "pupil_no_answer")
-    if answer:
-        return Verdict(pupil_id, number, State.YES, "pupil_consented")
-    return Verdict(pupil_id, number, State.NO, "pupil_refused")
 
 
 @dataclass(frozen=True)
@@ -150,6 +99,34 @@ class ConsentFacts:
         return [c.number for c in self.categories.get(school_id, [])]
 
 
+def deciders_of(pupil_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Per pupil, the guardians who decide: those with parental authority. A guardian whose
+    authority is unknown (a roster file that does not say) does not decide until the
+    school confirms it."""
+    authority: dict[int, set[int]] = defaultdict(set)
+    pupil_ids = list(pupil_ids)
+    if pupil_ids:
+        for pupil_id, guardian_id in Guardianship.objects.filter(
+            pupil_id__in=pupil_ids, has_parental_authority=True
+        ).values_list("pupil_id", "guardian_id"):
+            authority[pupil_id].add(guardian_id)
+    return authority
+
+
+def never_flagged(pupil_ids: Iterable[int]) -> set[int]:
+    """Ids of the pupils whose latest never-photograph flag event sets the flag."""
+    flags: dict[int, bool] = {}
+    pupil_ids = list(pupil_ids)
+    if pupil_ids:
+        for pupil_id, active in (
+            NeverFlagEvent.objects.filter(pupil_id__in=pupil_ids)
+            .order_by("recorded_at", "id")
+            .values_list("pupil_id", "active")
+        ):
+            flags[pupil_id] = active
+    return {pupil_id for pupil_id, active in flags.items() if active}
+
+
 def load_facts(
     pupils: QuerySet[Pupil] | Iterable[Pupil], *, schools: Collection[int] = ()
 ) -> ConsentFacts:
@@ -169,13 +146,7 @@ def load_facts(
                 never[pupil_id] = flag
     else:
         rows = [PupilRow(p.pk, p.school_id, p.date_of_birth) for p in pupils]
-        if rows:
-            for pupil_id, flag in (
-                NeverFlagEvent.objects.filter(pupil_id__in=[row.id for row in rows])
-                .order_by("recorded_at", "id")
-                .values_list("pupil_id", "active")
-            ):
-                never[pupil_id] = flag
+        never = dict.fromkeys(never_flagged(row.id for row in rows), True)
     pupil_ids = [row.id for row in rows]
     school_ids = {row.school_id for row in rows} | set(schools)
     # Every version's categories with their version: the active ones' texts, and the answer
@@ -196,13 +167,9 @@ def load_facts(
             version = active.setdefault(version.school_id, version)
             category.version = version
             categories[version.school_id].append(category)
-    authority: dict[int, set[int]] = defaultdict(set)
+    authority = deciders_of(pupil_ids)
     events: list[tuple[int, int, int | None, bool, int]] = []
     if pupil_ids:
-        for pupil_id, guardian_id in Guardianship.objects.filter(
-            pupil_id__in=pupil_ids, has_parental_authority=True
-        ).values_list("pupil_id", "guardian_id"):
-            authority[pupil_id].add(guardian_id)
         events = list(
             ConsentEvent.objects.filter(pupil_id__in=pupil_ids)
             .order_by("recorded_at", "id")
@@ -257,16 +224,13 @@ def consent_overview(
         for number in facts.numbers(row.school_id):
             if numbers is not None and number not in numbers:
                 continue
-            answers = latest.get((pupil_id, number), {})
-            if flagged:
-                verdict = Verdict(pupil_id, number, State.NEVER, "never_photograph")
-            elif decides_self:
-                verdict = _own_verdict(pupil_id, number, answers.get(None))
-            else:
-                authority = facts.authority[pupil_id]
-                counted = [given for who, given in answers.items() if who in authority]
-                verdict = _guardian_verdict(pupil_id, number, counted)
-            verdicts[number] = verdict
+            state, reason = rules.combine(
+                latest.get((pupil_id, number), {}),
+                deciders=facts.authority[pupil_id],
+                decides_self=decides_self,
+                never=bool(flagged),
+            )
+            verdicts[number] = Verdict(pupil_id, number, state, reason)
         overview[pupil_id] = verdicts
     return overview
 
@@ -402,10 +366,8 @@ def _record(
             },
         )
         created.append(event)
-    if created:  # every guardian hears of a change, in this same transaction
-        from consentry.mail.receipts import queue_receipts  # mail builds on consent
-
-        queue_receipts(created, previous)
+    if created:  # receipts and notices are queued in this same transaction
+        consent_recorded.send(sender=ConsentEvent, events=created, previous=previous)
     if any(not event.given for event in created):
         consent_narrowed.send(sender=ConsentEvent, pupil_id=pupil.pk)
     return created

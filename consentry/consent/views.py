@@ -130,6 +130,7 @@ def pupil_consent(request, pupil_id: int):
         # The disagreement notice speaks to the guardians; staff see the state in each row.
         "is_guardian": access.is_guardian_of(request.user, pupil),
         "leads_school": access.leads_school(request.user, pupil.school),
+        "is_the_pupil": pupil.account_id is not None and pupil.account_id == request.user.pk,
     }
     return render(request, "consent/pupil.html", context)
 

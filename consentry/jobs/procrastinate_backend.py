@@ -53,11 +53,13 @@ STATUS = {
 FINAL = ["succeeded", "failed", "cancelled", "aborted"]
 
 
-def _retry() -> procrastinate.RetryStrategy:
-    # Procrastinate counts retries after the first run; JOB_MAX_ATTEMPTS counts runs.
-    return procrastinate.RetryStrategy(
-        max_attempts=settings.JOB_MAX_ATTEMPTS - 1, wait=5, exponential_wait=3
-    )
+def _retry() -> procrastinate.RetryStrategy | bool:
+    # Procrastinate counts retries after the first run; JOB_MAX_ATTEMPTS counts runs. (Its
+    # max_attempts=0 would mean "retry for ever": one run means no retry strategy at all.)
+    retries = settings.JOB_MAX_ATTEMPTS - 1
+    if retries < 1:
+        return False
+    return procrastinate.RetryStrategy(max_attempts=retries, wait=5, exponential_wait=3)
 
 
 @app.task(name="consentry.run", pass_context=True, retry=_retry())

@@ -29,6 +29,11 @@ SCHEDULE = [
     Periodic("agreement_reminders", "0 7 * * *", "consentry.processors.tasks.remind_of_agreements"),
     # The safety net for the 24- and 48-hour reminders of open data breaches.
     Periodic("breach_reminders", "5 * * * *", "consentry.breaches.tasks.send_all_breach_reminders"),
+    # Pupils with an account who turned 16 are told that they now decide themselves.
+    Periodic("pupils_turned_16", "0 8 * * *", "consentry.roster.tasks.tell_pupils_who_turned_16"),
+    # The safety net of take-downs: consent that lapsed without anyone acting (a pupil's
+    # 16th birthday) or that a signal missed; before the retention job, after midnight.
+    Periodic("takedown_sweep", "0 2 * * *", "consentry.photos.tasks.sweep_takedowns"),
     # Finished jobs hold ids of the people they were about: keep them a week, for inspection.
     Periodic("forget_finished_jobs", "45 3 * * *", "consentry.jobs.tasks.forget_finished_jobs"),
 ]

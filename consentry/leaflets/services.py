@@ -1,6 +1,12 @@
-"""Publishing leaflet versions."""
+"""Publishing leaflet versions, and what makes a change material."""
 
-from django.db import transaction
+import difflib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,10 +17,115 @@ from consentry.schools.models import School
 
 from . import starter
 from .models import Category, LeafletVersion
+from .signals import leaflet_published
 
 
 class LeafletError(ValueError):
     """A publication that cannot happen; the message is safe to show."""
+
+
+# The texts of a category that say what a yes means: its title, its purpose (why) and its
+# examples (what it looks like in practice), in Dutch and in English, because a guardian may
+# read either. A change to any of them, a category added or a category removed, is material:
+# a yes given to the old words does not cover the new ones. Spacing and line breaks alone are
+# not a change of meaning.
+MEANING_FIELDS = ("title_nl", "title_en", "purpose_nl", "purpose_en", "examples_nl", "examples_en")
+
+
+def _meaning(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass(frozen=True)
+class TextDiff:
+    """One text of a category, before and after: `old` and `new` as segments
+    (text, changed), so a page can mark the words that were removed and added."""
+
+    field: str
+    old: list[tuple[str, bool]]
+    new: list[tuple[str, bool]]
+
+    @property
+    def label(self) -> str:
+        field = Category._meta.get_field(self.field)
+        assert isinstance(field, models.Field)
+        return str(field.verbose_name)
+
+
+def _word_diff(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    a, b = old.split(" ") if old else [], new.split(" ") if new else []
+    before: list[tuple[str, bool]] = []
+    after: list[tuple[str, bool]] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if a2 > a1:
+            before.append((" ".join(a[a1:a2]), op != "equal"))
+        if b2 > b1:
+            after.append((" ".join(b[b1:b2]), op != "equal"))
+    return before, after
+
+
+@dataclass(frozen=True)
+class CategoryChange:
+    """How one category (by its stable number) differs between the active leaflet and a draft."""
+
+    number: int
+    kind: Literal["added", "removed", "changed"]
+    old: Category | None
+    new: Category | None
+    texts: tuple[TextDiff, ...] = ()
+
+    @property
+    def fields(self) -> list[str]:
+        return [text.field for text in self.texts]
+
+    @property
+    def title(self) -> str:
+        category = self.new or self.old
+        assert category is not None
+        return category.title
+
+    def for_audit(self) -> dict[str, object]:
+        data: dict[str, object] = {"number": self.number, "change": self.kind}
+        if self.kind == "changed":
+            data["fields"] = self.fields
+        return data
+
+
+def category_changes(
+    old: Iterable[Category] | None, new: Iterable[Category]
+) -> list[CategoryChange]:
+    """Every category added, removed, or with a text that says what a yes means changed,
+    by number. No old leaflet (a school's first version): no changes, the first version is
+    material anyway."""
+    if old is None:
+        return []
+    before = {category.number: category for category in old}
+    after = {category.number: category for category in new}
+    changes = []
+    for number in sorted(before.keys() | after.keys()):
+        was, now = before.get(number), after.get(number)
+        if was is None:
+            changes.append(CategoryChange(number, "added", None, now))
+        elif now is None:
+            changes.append(CategoryChange(number, "removed", was, None))
+        else:
+            texts = []
+            for name in MEANING_FIELDS:
+                a, b = _meaning(getattr(was, name)), _meaning(getattr(now, name))
+                if a != b:
+                    texts.append(TextDiff(name, *_word_diff(a, b)))
+            if texts:
+                changes.append(CategoryChange(number, "changed", was, now, tuple(texts)))
+    return changes
+
+
+def changes_against_active(draft: LeafletVersion) -> list[CategoryChange]:
+    """What publishing `draft` would change in its school's active leaflet's categories."""
+    current = LeafletVersion.objects.active().filter(school_id=draft.school_id).first()
+    if current is None:
+        return []
+    return category_changes(current.categories.all(), draft.categories.all())
 
 
 @transaction.atomic
@@ -23,8 +134,16 @@ def publish(version: LeafletVersion, *, actor: User, material_change: bool) -> L
 
     A material change starts a new answer round: everyone must answer again, and the older
     answers stay in the history without counting. A minor edit keeps the round, so answers
-    carry over. The very first version always starts round 1.
+    carry over. The leadership must say which they mean (`material_change` True or False,
+    nothing else), but this function decides: a category added or removed, or a category
+    whose title, purpose or examples changed (in either language, see `category_changes`),
+    makes the change material whatever was chosen, and the audit entry names those
+    categories. The very first version always starts round 1.
     """
+    if not isinstance(material_change, bool):
+        raise LeafletError(
+            _("Choose whether this is a material change or a minor edit: nothing was published.")
+        )
     if not access.leads_school(actor, version.school):
         raise LeafletError(_("Only the school leadership can publish the leaflet."))
     School.objects.select_for_update().get(pk=version.school_id)  # one publisher at a time
@@ -33,10 +152,15 @@ def publish(version: LeafletVersion, *, actor: User, material_change: bool) -> L
         raise LeafletError(_("Only a draft can be published."))
     if not version.categories.exists():
         raise LeafletError(_("A leaflet without categories cannot be published."))
+    chosen = material_change
     current = LeafletVersion.objects.active().filter(school_id=version.school_id).first()
+    changes = category_changes(
+        current.categories.all() if current else None, version.categories.all()
+    )
     if current is None:
         material_change, answer_round = True, 1
     else:
+        material_change = material_change or bool(changes)
         answer_round = current.answer_round + 1 if material_change else current.answer_round
         current.status = LeafletVersion.Status.ARCHIVED
         current.save(update_fields=["status"])
@@ -54,9 +178,15 @@ def publish(version: LeafletVersion, *, actor: User, material_change: bool) -> L
         data={
             "label": version.label,
             "material_change": material_change,
+            "chosen_material_change": chosen,
+            "material_categories": [change.for_audit() for change in changes],
             "answer_round": answer_round,
             "previous_version_id": current.pk if current else None,
         },
+    )
+    # No earlier answer counts in a new round: what was published may have to come down.
+    leaflet_published.send(
+        sender=LeafletVersion, version=version, new_round=current is not None and material_change
     )
     return version
 

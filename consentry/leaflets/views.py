@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import models
 from django.forms import modelformset_factory
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -81,9 +82,23 @@ class NewDraftForm(forms.Form):
 def versions(request, school_id: int):
     school = access.get_school_led_by(request.user, school_id)
     pupils = Pupil.objects.filter(school=school).current()
+    all_versions = list(school.leaflet_versions.all())
+    active = next((v for v in all_versions if v.status == LeafletVersion.Status.ACTIVE), None)
+    rows = []
+    for version in all_versions:
+        row: dict[str, object] = {"version": version, "changes": [], "text_changes": []}
+        if active is not None and version.status == LeafletVersion.Status.DRAFT:
+            # What publishing the draft would change, shown next to its publish form, so the
+            # leadership chooses between a material change and a minor edit knowingly.
+            row["changes"] = services.category_changes(
+                active.categories.all(), version.categories.all()
+            )
+            row["text_changes"] = _text_changes(active, version)
+        rows.append(row)
     context = {
         "school": school,
-        "versions": school.leaflet_versions.all(),
+        "active": active,
+        "versions": rows,
         "draft_form": NewDraftForm(),
         "answer_again": summaries.must_answer_again(pupils),
     }
@@ -151,18 +166,80 @@ def edit_draft(request, version_id: int):
     return render(request, "leaflets/edit_draft.html", context)
 
 
+def _text_changes(active: LeafletVersion, draft: LeafletVersion) -> list[dict[str, str]]:
+    """The leaflet's own texts (introduction, policy, closing) that the draft changes: shown
+    too, though they do not by themselves make a change material."""
+    changed = []
+    for field in LeafletVersion.text_fields():
+        old, new = getattr(active, field), getattr(draft, field)
+        if " ".join(old.split()) != " ".join(new.split()):
+            model_field = LeafletVersion._meta.get_field(field)
+            assert isinstance(model_field, models.Field)
+            changed.append({"label": str(model_field.verbose_name), "old": old, "new": new})
+    return changed
+
+
+def _listed(changes: list[services.CategoryChange]) -> str:
+    """The categories that made a change material, as a sentence part:
+    "1. Sharing (purpose (English)); 9. Social media (new)"."""
+    parts = []
+    for change in changes:
+        if change.kind == "added":
+            what = _("new")
+        elif change.kind == "removed":
+            what = _("removed")
+        else:
+            what = ", ".join(text.label for text in change.texts)
+        parts.append(
+            _("%(number)s. %(title)s (%(what)s)")
+            % {"number": change.number, "title": change.title, "what": what}
+        )
+    return "; ".join(parts)
+
+
+PUBLISH_CHOICES = {"yes": True, "no": False}
+
+
 @login_required
 @require_POST
 def publish(request, version_id: int):
+    """Publish a draft. The form must say material change or minor edit (no fallback); the
+    service then makes it material anyway when a category's meaning changed, and the page
+    says which categories did that."""
     version = get_object_or_404(
         LeafletVersion, pk=version_id, school__in=access.schools_led_by(request.user)
     )
-    try:
-        services.publish(
-            version, actor=request.user, material_change=request.POST.get("material") == "yes"
+    choice = PUBLISH_CHOICES.get(request.POST.get("material", ""))
+    if choice is None:
+        messages.error(
+            request,
+            _("Choose whether this is a material change or a minor edit: nothing was published."),
         )
+        return redirect("leaflet_versions", school_id=version.school_id)
+    first = not LeafletVersion.objects.active().filter(school_id=version.school_id).exists()
+    changes = services.changes_against_active(version)
+    try:
+        services.publish(version, actor=request.user, material_change=choice)
     except services.LeafletError as error:
         messages.error(request, str(error))
+        return redirect("leaflet_versions", school_id=version.school_id)
+    label = {"label": version.label}
+    if first:
+        messages.success(request, _("Version %(label)s is now active.") % label)
+    elif not version.material_change:
+        messages.success(request, _("Version %(label)s is now active. Answers carry over.") % label)
+    elif not choice and changes:
+        messages.warning(
+            request,
+            _(
+                "Version %(label)s is now active as a material change, although you chose a "
+                "minor edit, because these categories changed what a yes means: "
+                "%(categories)s. Everyone must answer again."
+            )
+            % (label | {"categories": _listed(changes)}),
+        )
     else:
-        messages.success(request, _("Version %(label)s is now active.") % {"label": version.label})
+        messages.success(
+            request, _("Version %(label)s is now active. Everyone must answer again.") % label
+        )
     return redirect("leaflet_versions", school_id=version.school_id)

@@ -5,6 +5,13 @@ under which leaflet, including one made by the other parent or on a paper form; 
 parents now disagree, both must know that this means no until they agree. Receipts are
 queued in the same transaction as the consent events, so they exist exactly when the events
 do. The never-photograph flag is the school's business and never appears in them.
+
+When a change leaves the guardians disagreeing, the school's leadership is told as well
+(`queue_conflict_notice`): a conflict means no, and only the school can help the parents
+agree; a page they would have to visit to notice it is not enough.
+
+Both hang on `consent.signals.consent_recorded` (connected in `apps.py`), so consent does
+not import mail.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from consentry.accounts.models import User
 from consentry.consent.models import ConsentEvent
 from consentry.consent.services import State, consent_overview
-from consentry.schools.models import Pupil
+from consentry.schools.models import Pupil, StaffRole
 
 from .links import absolute_url
 from .models import OutgoingMail
@@ -83,7 +90,57 @@ def queue_receipts(
         for event in events
     ]
     categories = {c.number: c for c in events[0].leaflet_version.categories.all()}
-    return [_queue_one(user, pupil, changes, categories) for user in receipt_recipients(pupil)]
+    mails = [_queue_one(user, pupil, changes, categories) for user in receipt_recipients(pupil)]
+    conflicts = [categories[c.event.category_number] for c in changes if c.conflict]
+    if conflicts:
+        mails += queue_conflict_notice(pupil, conflicts)
+    return mails
+
+
+def on_consent_recorded(sender, *, events, previous, **kwargs) -> None:
+    """Connected in apps.py to `consent.signals.consent_recorded`."""
+    queue_receipts(events, previous)
+
+
+def leadership_of(pupil: Pupil) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            staff_roles__school_id=pupil.school_id,
+            staff_roles__role=StaffRole.Role.LEADERSHIP,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def queue_conflict_notice(pupil: Pupil, categories) -> list[OutgoingMail]:
+    """Tell the school's leadership that a pupil's guardians now disagree (which means no)
+    for these categories. Names the pupil and the categories, never who said what: the
+    leadership reads that in the history, where access is checked."""
+    mails = []
+    for user in leadership_of(pupil):
+        with translation.override(user.preferred_language):
+            context = {
+                "recipient": user,
+                "pupil": pupil,
+                "categories": categories,
+                "history_url": absolute_url("pupil_history", pupil.pk),
+            }
+            subject = render_to_string("mail/conflict_subject.txt", context).strip()
+            body = render_to_string("mail/conflict_notice.txt", context)
+        mails.append(
+            queue_mail(
+                user.email,
+                subject,
+                body,
+                kind=OutgoingMail.Kind.OTHER,
+                recipient=user,
+                pupil=pupil,
+                school=pupil.school,
+            )
+        )
+    return mails
 
 
 def _queue_one(user: User, pupil: Pupil, changes: list[Change], categories) -> OutgoingMail:

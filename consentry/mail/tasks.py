@@ -24,7 +24,7 @@ class SendFailed(Exception):
     """The mail server refused or could not be reached; the worker retries the job."""
 
 
-@task()
+@task(queue_name="mail")
 def send_outgoing_mail(mail_id: int) -> bool:
     """Send one queued mail through the default mailer; True when it was sent now.
 

@@ -9,10 +9,12 @@ class PhotosConfig(AppConfig):
 
     def ready(self) -> None:
         from consentry.consent.signals import consent_narrowed
+        from consentry.leaflets.signals import leaflet_published
 
-        from .takedowns import on_consent_narrowed
+        from .takedowns import on_consent_narrowed, on_leaflet_published
 
         consent_narrowed.connect(on_consent_narrowed, dispatch_uid="photos.takedowns")
+        leaflet_published.connect(on_leaflet_published, dispatch_uid="photos.takedowns")
 
         from .retention import register
 

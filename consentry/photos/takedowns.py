@@ -1,10 +1,19 @@
 """Withdrawal reaches what was published: take-downs.
 
-Why: a yes that turns to no (or a never-photograph flag) must not stay visible in photos
-that already left the gate. When the consent engine says a pupil may appear in less
-(`consent.signals.consent_narrowed`), the task `tasks.take_down_for_pupil` runs after the
-commit and, per current publication whose snapshot shows the pupil visible while the gate
-would now hide them:
+Why: a pupil the gate would now hide must not stay visible in photos that already left the
+gate, whatever made their consent lapse. Every cause reaches the same place,
+`take_down_for_pupil`, which compares each current publication of the pupil with what the
+gate says now:
+
+- one pupil's decision turned to no, a never flag, a separate request answered no, a change
+  of a guardian's parental authority: `consent.signals.consent_narrowed`, after the commit;
+- a material leaflet change (a new answer round: no answer counts any more):
+  `leaflets.signals.leaflet_published`, a sweep of the school (`sweep_school`);
+- a 16th birthday (the guardians' answers stop counting), a deadline, anything else: the
+  daily sweep of every school (`tasks.sweep_takedowns`), which is also the safety net.
+
+Per current publication whose snapshot shows the pupil visible while the gate would now
+hide them:
 
 - internal audiences (categories 1-3, the rendition lives in Consentry): re-render with the
   face hidden, store the replacement, withdraw the old publication (its row, hash and
@@ -16,34 +25,114 @@ Everything is keyed on (publication, pupil), so the task may run twice. A pupil 
 blurred in a publication already produces nothing for it.
 """
 
+from collections.abc import Iterable
+from datetime import date
+from functools import partial
+
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from consentry.adhoc.services import request_allows
+from consentry.adhoc.models import ConsentRequest
+from consentry.adhoc.services import coverage, request_allows
 from consentry.audit.services import record
-from consentry.consent.services import consent_overview, is_never_flagged
+from consentry.consent.services import consent_overview, is_never_flagged, load_facts
 from consentry.mail.links import absolute_url
 from consentry.mail.models import OutgoingMail
 from consentry.mail.services import queue_mail
 from consentry.schools.models import Pupil
 
 from . import gate, publishing
-from .models import Face, Publication, TakeDown
+from .models import Face, Publication, TakeDown, VisiblePupil
 
 INTERNAL = (1, 2, 3)  # portfolio, class group, school: renditions that live in Consentry
+PUPILS_PER_JOB = 200
 
 
-def on_consent_narrowed(sender, *, pupil_id: int, **kwargs) -> None:
-    """Connected in apps.py: take down after the commit (never for a rolled-back change)."""
-    from .tasks import take_down_for_pupil
+def on_consent_narrowed(
+    sender, *, pupil_id: int | None = None, pupil_ids: Iterable[int] = (), **kwargs
+) -> None:
+    """Connected in apps.py: take down after the commit (never for a rolled-back change).
+    One pupil (`pupil_id`) or many at once (`pupil_ids`, a roster sync), in bounded jobs."""
+    from .tasks import take_down_for_pupil, take_down_for_pupils
 
-    transaction.on_commit(lambda: take_down_for_pupil.enqueue(pupil_id))
+    if pupil_id is not None:
+        transaction.on_commit(lambda: take_down_for_pupil.enqueue(pupil_id))
+    ids = _shown(set(pupil_ids))
+    for start in range(0, len(ids), PUPILS_PER_JOB):
+        transaction.on_commit(
+            partial(take_down_for_pupils.enqueue, ids[start : start + PUPILS_PER_JOB])
+        )
 
 
-def publications_no_longer_covered(pupil: Pupil) -> list[Publication]:
+def _shown(pupil_ids: set[int]) -> list[int]:
+    """Of these pupils, those visible in a current publication: only they can need a
+    take-down (a roster sync may touch thousands of guardianships, few with photos)."""
+    ids = sorted(pupil_ids)
+    shown: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        shown.update(
+            VisiblePupil.objects.filter(
+                pupil_id__in=ids[start : start + 1000], publication__withdrawn_at=None
+            ).values_list("pupil_id", flat=True)
+        )
+    return sorted(shown)
+
+
+def on_leaflet_published(sender, *, version, new_round: bool, **kwargs) -> None:
+    """Connected in apps.py: a new answer round means no earlier answer counts any more, so
+    every pupil of the school may now appear in less: sweep the school after the commit."""
+    from .tasks import sweep_school
+
+    if new_round:
+        school_id = version.school_id
+        transaction.on_commit(lambda: sweep_school.enqueue(school_id))
+
+
+def uncovered_pupils(school_id: int, on: date | None = None) -> list[int]:
+    """Pupils of the school who are visible in a current publication that the gate would
+    no longer allow: the candidates of a sweep.
+
+    Reads each (pupil, audience) pair once from `VisiblePupil`, every pupil's consent in four
+    queries (`load_facts`), and each separate request's coverage once, so a sweep of a
+    school costs a few queries, not a few per publication.
+    """
+    pairs = set(
+        VisiblePupil.objects.filter(
+            publication__photo__school_id=school_id, publication__withdrawn_at=None
+        ).values_list("pupil_id", "publication__category", "publication__consent_request_id")
+    )
+    if not pairs:
+        return []
+    pupils = Pupil.objects.filter(pk__in={pupil_id for pupil_id, _c, _r in pairs})
+    overview = consent_overview(pupils, on=on, facts=load_facts(pupils))
+    approved = {
+        asked.pk: coverage(asked).approved
+        for asked in ConsentRequest.objects.filter(
+            pk__in={request_id for _p, _c, request_id in pairs if request_id}
+        )
+    }
+    uncovered = set()
+    for pupil_id, category, request_id in pairs:
+        if request_id:
+            ok = pupil_id in approved.get(request_id, ())
+        else:
+            verdict = overview.get(pupil_id, {}).get(category) if category else None
+            ok = verdict is not None and verdict.allowed
+        if not ok:
+            uncovered.add(pupil_id)
+    return sorted(uncovered)
+
+
+def sweep_school(school_id: int, on: date | None = None) -> int:
+    """Take down, for every pupil of the school, what the gate would no longer allow;
+    returns how many take-downs were created (0 when nothing lapsed)."""
+    return sum(take_down_for_pupil(pupil_id, on=on) for pupil_id in uncovered_pupils(school_id, on))
+
+
+def publications_no_longer_covered(pupil: Pupil, on: date | None = None) -> list[Publication]:
     """Current publications that showed `pupil` and for which the gate would now hide them.
 
     Found by index on the pupil (`VisiblePupil`), so the cost follows the pupil's own
@@ -57,7 +146,7 @@ def publications_no_longer_covered(pupil: Pupil) -> list[Publication]:
     )
     if not shown:
         return []
-    verdicts = consent_overview([pupil]).get(pupil.pk, {})
+    verdicts = consent_overview([pupil], on=on).get(pupil.pk, {})
     requests: dict[int, bool] = {}
     covered = []
     for publication in shown:
@@ -79,14 +168,15 @@ def open_takedowns_for(pupil: Pupil) -> QuerySet[TakeDown]:
     return TakeDown.objects.filter(pupil=pupil, status=TakeDown.Status.OPEN)
 
 
-def take_down_for_pupil(pupil_id: int) -> int:
+def take_down_for_pupil(pupil_id: int, *, on: date | None = None) -> int:
     """Create (and for internal ones carry out) the take-downs for one pupil; returns how
-    many were created. Idempotent: a (publication, pupil) already handled is skipped."""
+    many were created. Idempotent: a (publication, pupil) already handled is skipped.
+    `on`: the day whose rules apply (today; a test looks at a later day)."""
     pupil = Pupil.objects.filter(pk=pupil_id).select_related("school").first()
     if pupil is None:
         return 0
     created = 0
-    for publication in publications_no_longer_covered(pupil):
+    for publication in publications_no_longer_covered(pupil, on):
         if TakeDown.objects.filter(publication=publication, pupil=pupil).exists():
             continue
         if publication.category in INTERNAL:
@@ -111,13 +201,14 @@ def _audience(publication: Publication) -> gate.Audience:
 
 @transaction.atomic
 def _replace(publication: Publication, pupil: Pupil) -> TakeDown:
-    """Re-render with the current decisions, but never show a face the old one hid: the
-    replacement is not reviewed by a teacher, so it may only show less."""
+    """Re-render with the current decisions, but never show a face the old one hid, nor the
+    pupil this take-down is for: the replacement is not reviewed by a teacher, so it may only
+    show less."""
     photo = publication.photo
-    was_visible = {e["pupil_id"] for e in publication.snapshot if e["visible"]}
+    may_show = {e["pupil_id"] for e in publication.snapshot if e["visible"]} - {pupil.pk}
     decisions = [
         d
-        if d.face.kind != Face.Kind.PUPIL or d.face.pupil_id in was_visible or not d.visible
+        if d.face.kind != Face.Kind.PUPIL or d.face.pupil_id in may_show or not d.visible
         else gate.FaceDecision(d.face, False, "no_consent", d.state)
         for d in gate.decide_faces(photo, _audience(publication))
     ]

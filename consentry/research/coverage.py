@@ -11,6 +11,12 @@ material that shows a pupil who is no longer covered must be blocked at once.
   disagree and a never-photograph flag all mean not covered.
 - In a kind 6 project nothing is usable before the subject is covered: the material exists
   for the subject's sake.
+- Default-deny, as in the photo gate (`photos/gate.py`): only who is positively known to be
+  covered counts. Material in which someone appears who is not a ticked pupil (a child
+  not in the list, an unknown person, an adult who did not agree), material with adults in
+  a project that does not allow adults, and material for which the uploader has not said
+  who else appears, are not covered, whatever the ticked pupils' consent. A ticked pupil
+  for whom the engine gives no verdict is not covered either.
 """
 
 from collections.abc import Iterable
@@ -18,8 +24,9 @@ from dataclasses import dataclass, replace
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from consentry.adhoc import services as adhoc
 from consentry.adhoc.models import RequestAnswer
@@ -37,6 +44,32 @@ class Cover:
     is_subject: bool = False
 
 
+# Why the people in a material who are not ticked pupils block it (Material.others).
+OTHERS_REASONS: dict[str, Promise] = {
+    Material.Others.UNSTATED: gettext_lazy(
+        "Not covered: nobody has said yet whether anyone else appears in it."
+    ),
+    Material.Others.UNTAGGED: gettext_lazy(
+        "Not covered: someone appears in it who is not a ticked pupil (a child who is not "
+        "in the list, an adult who did not agree, or someone unknown)."
+    ),
+    Material.Others.ADULTS: gettext_lazy(
+        "Not covered: adults appear in it, and this project allows no adults."
+    ),
+}
+
+
+def others_block(project: Project, material: Material) -> str:
+    """Why the people in `material` other than the ticked pupils block it, or "" when
+    they do not: only "nobody else", or consenting adults where the project allows them."""
+    if material.others == Material.Others.NOBODY:
+        return ""
+    if material.others == Material.Others.ADULTS and project.adults_may_appear:
+        return ""
+    reason = OTHERS_REASONS.get(material.others, OTHERS_REASONS[Material.Others.UNSTATED])
+    return str(reason)
+
+
 @dataclass
 class Coverage:
     project: Project
@@ -51,14 +84,26 @@ class Coverage:
         return [cover for cover in self.pupils.values() if cover.covered]
 
     def uncovered_in(self, material: Material) -> list[Cover]:
-        """The pupils who block this material (the subject counts in a kind 6 project)."""
-        ids = {pupil.pk for pupil in material.pupils.all()}
-        if self.project.subject_id is not None:
-            ids.add(self.project.subject_id)
-        return [self.pupils[pid] for pid in sorted(ids) if not self.pupils[pid].covered]
+        """The pupils who block this material (the subject counts in a kind 6 project).
+        A pupil without a cover (no verdict for them) blocks it too."""
+        pupils = {pupil.pk: pupil for pupil in material.pupils.all()}
+        if self.project.subject is not None:
+            pupils[self.project.subject.pk] = self.project.subject
+        covers = [
+            self.pupils.get(pid) or Cover(pupil, False, _("No consent is known."))
+            for pid, pupil in sorted(pupils.items())
+        ]
+        return [cover for cover in covers if not cover.covered]
+
+    def others_in(self, material: Material) -> str:
+        """Why the people in it who are not ticked pupils block it, or ""."""
+        return others_block(self.project, material)
+
+    def blocked_by_others(self, materials: Iterable[Material]) -> list[Material]:
+        return [material for material in materials if self.others_in(material)]
 
     def allows(self, material: Material) -> bool:
-        return not self.uncovered_in(material)
+        return not self.uncovered_in(material) and not self.others_in(material)
 
     def reasons_only_for(self, pupil_ids: set[int]) -> "Coverage":
         """The same coverage, saying why only for the given pupils.

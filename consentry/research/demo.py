@@ -17,7 +17,7 @@ from consentry.consent.services import consent_overview
 from consentry.schools.models import Pupil, School
 
 from . import services, uploads
-from .models import Project
+from .models import Material, Project
 
 
 def seed(school: School, *, leadership: User, teacher: User, today: date) -> Project:
@@ -41,6 +41,7 @@ def seed(school: School, *, leadership: User, teacher: User, today: date) -> Pro
         upload,
         uploads.inspect(upload),
         pupils=_two_pupils(school, teacher),
+        others=Material.Others.NOBODY,
         description="Kringgesprek op maandagochtend (still uit de opname)",
         actor=teacher,
     )

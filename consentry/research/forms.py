@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from consentry.accounts.models import User
@@ -11,7 +12,7 @@ from consentry.schools.access import pupils_visible_to
 from consentry.schools.models import Pupil, School
 
 from .access import possible_members
-from .models import Project
+from .models import Material, Project, extension_needs_reason
 from .uploads import Inspected, MaterialRejected, inspect
 
 REQUEST_DAYS = 14  # the default time guardians get to answer a kind 6 request
@@ -50,9 +51,25 @@ class ProjectForm(forms.ModelForm):
         help_text=_("Only for internal research about one pupil. No answer by then is no."),
     )
 
+    extension_reason = forms.CharField(
+        label=_("Reason for the later end date"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # only on the edit page, with the first end date in its help text
+
     class Meta:
         model = Project
-        fields = ["kind", "title", "external_party", "purpose", "subject", "members", "ends_on"]
+        fields = [
+            "kind",
+            "title",
+            "external_party",
+            "purpose",
+            "subject",
+            "members",
+            "adults_may_appear",
+            "ends_on",
+        ]
         widgets = {
             "kind": forms.RadioSelect,
             "purpose": forms.Textarea(attrs={"rows": 3}),
@@ -65,9 +82,16 @@ class ProjectForm(forms.ModelForm):
         self.instance.school = school
         self.today = timezone.localdate()
         self.fields["members"].queryset = possible_members(school)  # type: ignore[attr-defined]
+        # The end date as stored before this form: None for a new project.
+        self.old_ends_on: date | None = self.instance.ends_on if self.instance.pk else None
         if self.instance.pk is not None:
             del self.fields["kind"], self.fields["subject"], self.fields["request_deadline"]
+            self.fields["extension_reason"].help_text = _(
+                "Needed when the end date moves past the first end date, %(day)s; it is kept "
+                "in the audit trail. A shortening needs no reason."
+            ) % {"day": date_format(self.instance.first_ends_on)}
             return
+        del self.fields["extension_reason"]
         self.instance.created_by = actor
         # Only who may ask the guardians separately: the leadership, or the pupil's teacher.
         pupils = askable_pupils(actor, school).select_related("group")
@@ -85,6 +109,7 @@ class ProjectForm(forms.ModelForm):
         super().clean()
         cleaned = self.cleaned_data
         if "kind" not in self.fields:
+            self._clean_extension(cleaned)
             return cleaned
         if cleaned.get("kind") == Project.Kind.RESEARCH:
             self._clean_research(cleaned)
@@ -92,6 +117,22 @@ class ProjectForm(forms.ModelForm):
             cleaned["subject"] = None
             cleaned["request_deadline"] = None
         return cleaned
+
+    def _clean_extension(self, cleaned) -> None:
+        new, old = cleaned.get("ends_on"), self.old_ends_on
+        if new is None or old is None:
+            return
+        cleaned["extension_reason"] = (cleaned.get("extension_reason") or "").strip()
+        first = self.instance.first_ends_on
+        if extension_needs_reason(first, old, new) and not cleaned["extension_reason"]:
+            self.add_error(
+                "extension_reason",
+                _(
+                    "The new end date is after the first end date, %(day)s: say why the "
+                    "project needs longer."
+                )
+                % {"day": date_format(first)},
+            )
 
     def _clean_research(self, cleaned) -> None:
         if not self.may_ask:
@@ -121,16 +162,32 @@ def taggable_pupils(user: User, school: School) -> QuerySet[Pupil]:
 
 class TagsForm(forms.Form):
     """Who appears in the material. Saying "nobody" is explicit, so that forgetting to tag
-    never looks like a photo without pupils."""
+    never looks like a photo without pupils; and who else appears is always asked, because
+    only a ticked pupil with consent (or an adult who agreed, where the project allows
+    adults) is covered: anyone else blocks the material, as an untagged face does in the
+    photo gate."""
 
     pupils = PupilChoiceField(
         label=_("Pupils who appear in it"), queryset=Pupil.objects.none(), required=False
     )
     no_pupils = forms.BooleanField(label=_("No pupil appears in it"), required=False)
+    others = forms.ChoiceField(
+        label=_("Who else appears in it"),
+        choices=[(value, label) for value, label in Material.Others.choices if value],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say who else appears in it.")},
+    )
 
-    def __init__(self, *args, pupils: QuerySet[Pupil], **kwargs):
+    def __init__(self, *args, pupils: QuerySet[Pupil], project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pupils"].queryset = pupils  # type: ignore[attr-defined]
+        adults = (
+            _("This project allows adults who agreed to appear in its material.")
+            if project.adults_may_appear
+            else _("This project allows no adults: material in which adults appear is blocked.")
+        )
+        rest = _("Anyone else blocks the material: nobody can open it.")
+        self.fields["others"].help_text = f"{adults} {rest}"
 
     def clean(self):
         super().clean()
@@ -152,7 +209,7 @@ class MaterialForm(TagsForm):
     )
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
-    field_order = ["file", "description", "pupils", "no_pupils"]
+    field_order = ["file", "description", "pupils", "no_pupils", "others"]
     inspected: Inspected
 
     def clean_file(self):

@@ -10,6 +10,13 @@ material, and an end date after which the material is destroyed.
   the material are "bijvangst" and need category 6 consent.
 - Kind 7 (internal training) and 8 (anonymised national research): every pupil in the
   material needs category 7 or 8 consent.
+- Like the photo gate, coverage is default-deny: material is usable only when everyone in
+  it is positively covered. The uploader ticks the pupils and says who else appears
+  (`Material.others`): nobody, adults who each agreed (only in a project that allows
+  adults), or people who cannot be ticked (an unknown child, a pupil not in the list). The
+  last, and material for which nobody said it yet, is not covered.
+- The end date can be moved, but the first end date is kept: a later end date than the
+  first one needs a reason, and every change of the end date is in the audit trail.
 
 Who is covered is derived, never stored (see `coverage.py`): consent can be withdrawn at any
 time, and material that stops being covered is blocked at once.
@@ -31,6 +38,13 @@ from consentry.schools.models import Pupil, School
 class ProjectQuerySet(models.QuerySet["Project"]):
     def ended_before(self, day: date) -> "ProjectQuerySet":
         return self.filter(ends_on__lt=day)
+
+
+def extension_needs_reason(first: date, old: date, new: date) -> bool:
+    """Moving the end date from `old` to `new` needs a reason when it is an extension that
+    ends after the first end date; a shortening, or an extension up to the first end date
+    (after an earlier shortening), needs none."""
+    return new > old and new > first
 
 
 class Project(models.Model):
@@ -76,6 +90,19 @@ class Project(models.Model):
         _("end date"),
         help_text=_("The last day the material may be used; it is destroyed the day after."),
     )
+    first_ends_on = models.DateField(
+        _("first end date"),
+        editable=False,
+        help_text=_("The end date the project was created with; a later one needs a reason."),
+    )
+    adults_may_appear = models.BooleanField(
+        _("adults may appear in the material"),
+        default=False,
+        help_text=_(
+            "For example the teacher who is coached. Only adults who each agreed; without "
+            "this, material in which adults appear is not covered."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -98,6 +125,15 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if self.first_ends_on is None:
+            self.first_ends_on = self.ends_on
+        super().save(*args, **kwargs)
+
+    @property
+    def was_extended(self) -> bool:
+        return self.ends_on > self.first_ends_on
 
     @property
     def category_number(self) -> int:
@@ -124,9 +160,24 @@ class MaterialQuerySet(models.QuerySet["Material"]):
 class Material(models.Model):
     """A photo, video or document of a project, with the pupils who appear in it.
 
-    The uploader tags the pupils; coverage is checked against those tags. After destruction
-    the row stays as the record (kind, dates, rule), without the file, its name or the tags.
+    The uploader tags the pupils and says who else appears (`others`); coverage is checked
+    against both, and only "nobody else" (or consenting adults, where the project allows
+    them) can be covered. After destruction the row stays as the record (kind, dates,
+    rule), without the file, its name or the tags.
     """
+
+    class Others(models.TextChoices):
+        # "" is material for which nobody has said it yet: not covered.
+        UNSTATED = "", _("not stated yet")
+        NOBODY = "nobody", _("nobody else: every person in it is a pupil ticked above")
+        ADULTS = "adults", _("also adults, each of whom agreed to appear in it")
+        UNTAGGED = (
+            "untagged",
+            _(
+                "also others: a child who is not in the list, an adult who did not agree, or "
+                "someone I do not know"
+            ),
+        )
 
     class Kind(models.TextChoices):
         PHOTO = "photo", _("photo")
@@ -145,6 +196,13 @@ class Material(models.Model):
     description = models.CharField(_("description"), max_length=300, blank=True)
     pupils = models.ManyToManyField(
         Pupil, blank=True, related_name="research_material", verbose_name=_("pupils in it")
+    )
+    others = models.CharField(
+        _("who else appears in it"),
+        max_length=10,
+        choices=Others.choices,
+        default=Others.UNSTATED,
+        blank=True,
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -28,7 +28,7 @@ from consentry.processors.storage import files_in, private_storage
 from consentry.schools.models import Pupil
 
 from .forms import ProjectForm
-from .models import Material, Project
+from .models import Material, Project, extension_needs_reason
 from .uploads import Inspected
 
 RULE_END_DATE = "research.end_date"  # destroyed the day after the project's end date
@@ -56,6 +56,7 @@ def save_project(form: ProjectForm, *, actor: User) -> Project:
     through a separate request. New members hear of it by mail."""
     created = form.instance.pk is None
     before = set() if created else set(form.instance.members.values_list("pk", flat=True))
+    old_ends_on = form.old_ends_on
     project = form.save(commit=False)
     if created and project.kind == Project.Kind.RESEARCH:
         deadline = form.cleaned_data["request_deadline"]
@@ -63,6 +64,10 @@ def save_project(form: ProjectForm, *, actor: User) -> Project:
     project.save()
     form.save_m2m()
     members = audit_created(project, actor=actor, created=created, fields=form.changed_data)
+    if old_ends_on is not None and project.ends_on != old_ends_on:
+        audit_end_date(
+            project, old_ends_on, reason=form.cleaned_data.get("extension_reason", ""), actor=actor
+        )
     for user in User.objects.filter(pk__in=members - before):
         _tell_member(project, user)
     return project
@@ -83,6 +88,22 @@ def audit_created(
         members=sorted(members),
     )
     return members
+
+
+def audit_end_date(project: Project, old: date, *, reason: str, actor) -> None:
+    """The audit entry of a moved end date: an extension past the first end date (which
+    the form refuses without a reason) or another change, with old, new and first date."""
+    extended = extension_needs_reason(project.first_ends_on, old, project.ends_on)
+    _audit(
+        "research.end_date_extended" if extended else "research.end_date_changed",
+        project,
+        actor=actor,
+        project=project,
+        old_ends_on=old.isoformat(),
+        new_ends_on=project.ends_on.isoformat(),
+        first_ends_on=project.first_ends_on.isoformat(),
+        reason=reason,
+    )
 
 
 def _ask_guardians(project: Project, deadline: date, actor: User) -> ConsentRequest:
@@ -135,6 +156,7 @@ def store_material(
     inspected: Inspected,
     *,
     pupils: Iterable[Pupil],
+    others: str,
     description: str = "",
     actor: User,
 ) -> Material:
@@ -153,6 +175,7 @@ def store_material(
         size=inspected.size,
         sha256=inspected.sha256,
         description=description,
+        others=others,
         uploaded_by=actor,
     )
     content = ContentFile(inspected.photo_jpeg) if inspected.photo_jpeg is not None else upload
@@ -170,6 +193,7 @@ def store_material(
                 sha256=material.sha256,
                 size=material.size,
                 pupil_ids=sorted(p.pk for p in pupils),
+                others=material.others,
             )
     except Exception:
         if material.file.name:
@@ -179,16 +203,19 @@ def store_material(
 
 
 @transaction.atomic
-def retag(material: Material, pupils: Iterable[Pupil], *, actor: User) -> None:
+def retag(material: Material, pupils: Iterable[Pupil], *, others: str, actor: User) -> None:
     """The uploader corrects who appears in the material (which may block or free it)."""
     check_open(material.project)
     material.pupils.set(pupils)
+    material.others = others
+    material.save(update_fields=["others"])
     _audit(
         "research.material_tagged",
         material,
         actor=actor,
         project=material.project,
         pupil_ids=sorted(material.pupils.values_list("pk", flat=True)),
+        others=material.others,
     )
 
 

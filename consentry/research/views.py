@@ -2,8 +2,8 @@
 
 Members see the material; the leadership and the privacy officer manage projects and see
 who is covered (see access.py). Material is served only by `material_download`, to members,
-as an attachment, and only while every pupil in it is covered. After the end date the
-project is read-only.
+as an attachment, and only while everyone in it is covered (default-deny: see coverage.py).
+After the end date the project is read-only.
 """
 
 from django.contrib import messages
@@ -94,7 +94,8 @@ def project_detail(request, project_id: int):
     context = {
         "project": project,
         "coverage": cover,
-        "rows": [(m, cover.uncovered_in(m)) for m in live],
+        "rows": [(m, cover.uncovered_in(m), cover.others_in(m)) for m in live],
+        "blocked_by_others": cover.blocked_by_others(live),
         "destroyed": [m for m in materials if m.is_destroyed],
         "members": project.members.order_by("full_name"),
         "ended": ended,
@@ -113,13 +114,14 @@ def material_upload(request, project_id: int):
         # Research about one pupil starts only once the guardians agreed: nothing to store.
         return render(request, "research/material_form.html", {"project": project})
     pupils = taggable_pupils(request.user, project.school)
-    form = MaterialForm(request.POST or None, request.FILES or None, pupils=pupils)
+    form = MaterialForm(request.POST or None, request.FILES or None, pupils=pupils, project=project)
     if request.method == "POST" and form.is_valid():
         services.store_material(
             project,
             form.cleaned_data["file"],
             form.inspected,
             pupils=form.cleaned_data["pupils"],
+            others=form.cleaned_data["others"],
             description=form.cleaned_data["description"],
             actor=request.user,
         )
@@ -131,7 +133,7 @@ def material_upload(request, project_id: int):
 @login_required
 @require_GET
 def material_download(request, material_id: int):
-    """The file, as a download, for members, while every pupil in it is covered."""
+    """The file, as a download, for members, while everyone in it is covered."""
     material = access.get_material_for_member(request.user, material_id)
     if material.project.has_ended(timezone.localdate()):
         raise Http404("This material is due for destruction.")
@@ -165,10 +167,19 @@ def material_tags(request, material_id: int):
     if material.uploaded_by_id != request.user.pk:
         raise PermissionDenied
     pupils = taggable_pupils(request.user, material.project.school)
-    initial = {"pupils": material.pupils.all(), "no_pupils": not material.pupils.exists()}
-    form = TagsForm(request.POST or None, initial=initial, pupils=pupils)
+    initial = {
+        "pupils": material.pupils.all(),
+        "no_pupils": not material.pupils.exists(),
+        "others": material.others or None,
+    }
+    form = TagsForm(request.POST or None, initial=initial, pupils=pupils, project=material.project)
     if request.method == "POST" and form.is_valid():
-        services.retag(material, form.cleaned_data["pupils"], actor=request.user)
+        services.retag(
+            material,
+            form.cleaned_data["pupils"],
+            others=form.cleaned_data["others"],
+            actor=request.user,
+        )
         messages.success(request, _("The pupils in the material were saved."))
         return redirect("research_project", project_id=material.project_id)
     return render(request, "research/material_tags.html", {"form": form, "material": material})

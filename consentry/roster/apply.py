@@ -13,6 +13,7 @@ from typing import Any
 from django.db import models
 
 from consentry.accounts.models import User
+from consentry.consent.signals import consent_narrowed
 from consentry.schools import access
 from consentry.schools.models import Group, Guardianship, Pupil, StaffRole
 
@@ -105,6 +106,12 @@ def _guardians(plan: SchoolPlan) -> None:
         plan.authority_changes, ["has_parental_authority"], batch_size=BATCH
     )
     Guardianship.objects.bulk_create(plan.new_guardianships, batch_size=BATCH)
+    # Who decides changed for these pupils, so what was published of them may have to come
+    # down (an only yes that stops counting). New links count too: a guardian who gains
+    # authority may have said no before.
+    changed = plan.removed_guardianships + plan.authority_changes + plan.new_guardianships
+    if changed:
+        consent_narrowed.send(sender=Guardianship, pupil_ids=[g.pupil_id for g in changed])
 
 
 def _invite(plan: SchoolPlan) -> None:

@@ -775,11 +775,13 @@ class _SchoolPlanner:
                 continue
             current = existing.get((user.pk, pupil.pk)) if user.pk and pupil.pk else None
             if current is None:
-                authority = (
-                    True if child.has_parental_authority is None else (child.has_parental_authority)
-                )
+                # What the file does not say stays unknown: the school confirms it.
                 self.plan.new_guardianships.append(
-                    Guardianship(guardian=user, pupil=pupil, has_parental_authority=authority)
+                    Guardianship(
+                        guardian=user,
+                        pupil=pupil,
+                        has_parental_authority=child.has_parental_authority,
+                    )
                 )
                 changed = True
                 if child.has_parental_authority is None:
@@ -810,8 +812,9 @@ class _SchoolPlanner:
 
     def _authority_assumed(self, loc: Loc) -> None:
         message = _(
-            "OneRoster does not say who holds parental authority: new links are "
-            "recorded with authority; correct exceptions with the guardians CSV"
+            "OneRoster does not say who holds parental authority: new guardians cannot "
+            "decide until the school confirms their authority (Guardians, confirm parental "
+            "authority) or a guardians CSV says so"
         )
         if all(problem.message != message for problem in self.roster.warnings):
             self.roster.warn(message, loc)

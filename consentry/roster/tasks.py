@@ -58,3 +58,11 @@ def send_invitation(invitation_id: int) -> bool:
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
     return True
+
+
+@task()
+def tell_pupils_who_turned_16() -> int:
+    """Daily: pupils with an account who turned 16 hear that they now decide themselves."""
+    from .pupil_accounts import tell_those_who_turned_16
+
+    return tell_those_who_turned_16()

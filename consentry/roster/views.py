@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from consentry.schools.access import get_school_led_by
-from consentry.schools.models import Guardianship
+from consentry.schools.models import Guardianship, Pupil
 
 from . import services
+from .authority import set_authority, unconfirmed
 from .forms import ConfirmForm, UploadForm
 from .guardians_csv import TEMPLATE
 from .models import GuardianInvitation, RosterImport
+from .pupil_accounts import AccountError, deciding_pupils, give_account
 from .sync import ENTITIES, Options
 
 PENDING_FOR = timedelta(hours=24)
@@ -181,8 +183,63 @@ def guardians(request, school_id: int):
             },
         )
         row["pupils"].append(link.pupil)
-    context = {"school": school, "waiting": list(waiting.values()), "signed_in": len(signed_in)}
+    context = {
+        "school": school,
+        "waiting": list(waiting.values()),
+        "signed_in": len(signed_in),
+        "unconfirmed": unconfirmed(school).count(),
+    }
     return render(request, "roster/guardians.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authority(request, school_id: int):
+    """Guardians whose parental authority no file stated: the leadership says yes or no."""
+    school = get_school_led_by(request.user, school_id)
+    if request.method == "POST":
+        posted = request.POST.get("guardianship", "")
+        if not posted.isdigit() or len(posted) > 18:
+            raise Http404
+        link = get_object_or_404(Guardianship, pk=int(posted), pupil__school=school)
+        choice = request.POST.get("authority")
+        if choice not in ("yes", "no"):
+            messages.error(request, _("Choose yes or no."))
+        else:
+            set_authority(request.user, link, choice == "yes")
+            messages.success(
+                request,
+                _("Saved: %(guardian)s for %(pupil)s.")
+                % {"guardian": link.guardian.full_name, "pupil": link.pupil.full_name},
+            )
+        return redirect("roster_authority", school_id=school.pk)
+    context = {"school": school, "links": unconfirmed(school)}
+    return render(request, "roster/authority.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def own_consent(request, school_id: int):
+    """Pupils of 16 and older, and an account for those who have none yet."""
+    school = get_school_led_by(request.user, school_id)
+    if request.method == "POST":
+        posted = request.POST.get("pupil", "")
+        if not posted.isdigit() or len(posted) > 18:
+            raise Http404
+        pupil = get_object_or_404(Pupil, pk=int(posted), school=school)
+        try:
+            give_account(request.user, pupil, request.POST.get("email", ""))
+        except AccountError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(pupil)s has an account now and has been told by e-mail.")
+                % {"pupil": pupil.full_name},
+            )
+        return redirect("roster_own_consent", school_id=school.pk)
+    context = {"school": school, "pupils": deciding_pupils(school)}
+    return render(request, "roster/own_consent.html", context)
 
 
 @login_required

@@ -136,6 +136,8 @@ class Pupil(models.Model):
         blank=True,
         related_name="pupil_record",
     )
+    # When the pupil (from 16, with an account) was told that they now decide themself.
+    told_decides_at = models.DateTimeField(null=True, blank=True, editable=False)
     guardians = models.ManyToManyField(  # type: ignore[var-annotated]
         settings.AUTH_USER_MODEL, through="Guardianship", related_name="children"
     )
@@ -182,13 +184,21 @@ def decides_for_self(date_of_birth: date, day: date) -> bool:
 
 
 class Guardianship(models.Model):
-    """A guardian of a pupil. Only guardians with parental authority (gezag) decide."""
+    """A guardian of a pupil. Only guardians with parental authority (gezag) decide.
+
+    Authority is never assumed: `has_parental_authority` is None (unknown, so the guardian
+    cannot decide) until a roster file or the school says yes or no. A wrong yes would let
+    someone without authority decide about a child; an unknown one only waits for the school
+    (`roster.authority`).
+    """
 
     guardian = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardianships"
     )
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="guardianships")
-    has_parental_authority = models.BooleanField(_("has parental authority"), default=True)
+    has_parental_authority = models.BooleanField(
+        _("has parental authority"), null=True, blank=True, default=None
+    )
 
     class Meta:
         verbose_name = _("guardian")

@@ -159,6 +159,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("roster_preview", "POST"):  row(404, 404, 404, 404, 404, 403, 404, 404, 404, LOGIN),
     ("roster_guardians", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
     ("roster_guardians_template", "GET"): everyone(200, anonymous=LOGIN),
+    ("roster_authority", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    # The probe posts no guardianship: the leadership gets a 404, nobody else gets near it.
+    ("roster_authority", "POST"): row(404, 404, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("roster_own_consent", "GET"): row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("roster_own_consent", "POST"): row(404, 404, 404, 404, 404, 404, 404, 404, 404, LOGIN),
     ("leaflet", "GET"):          everyone(200),  # the active leaflet is public
     ("leaflet_pdf", "GET"):      everyone(200),
     # A published version stays public (tests/leaflets); the probe's version is a draft,

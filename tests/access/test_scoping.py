@@ -157,7 +157,9 @@ def test_nobody_crosses_boards(world):
 
 def test_roles_add_up_but_stay_in_their_own_scope(world):
     """A teacher of Zon who is also a parent of a child in Maan sees both, nothing more."""
-    Guardianship.objects.create(guardian=world.teacher, pupil=world.noah)
+    Guardianship.objects.create(
+        guardian=world.teacher, pupil=world.noah, has_parental_authority=True
+    )
     assert pupils(world.teacher) == {world.emma, world.noah}
     assert groups(world.teacher) == {world.group}
     # The privacy officer of board A leading a school of board B sees both, leads only B.

@@ -63,7 +63,7 @@ def test_a_pupil_of_16_gets_the_mail_instead_of_the_guardians(world, send):
     teen = make_pupil(
         world.school, world.group, "1003", "Tess", date_of_birth=years_before(date.today(), 17)
     )
-    Guardianship.objects.create(guardian=world.parent, pupil=teen)
+    Guardianship.objects.create(guardian=world.parent, pupil=teen, has_parental_authority=True)
     give_account(teen, "tess@example.nl")
     ask(world, teen, deadline=DEADLINE)
     assert [m["X-Envelope-To"] for m in send().messages] == ["tess@example.nl"]
@@ -71,7 +71,7 @@ def test_a_pupil_of_16_gets_the_mail_instead_of_the_guardians(world, send):
 
 def test_a_guardian_of_two_children_gets_one_mail(world, send):
     sister = make_pupil(world.school, world.group, "1004", "Sara")
-    Guardianship.objects.create(guardian=world.parent, pupil=sister)
+    Guardianship.objects.create(guardian=world.parent, pupil=sister, has_parental_authority=True)
     ask(world, world.emma, sister, deadline=DEADLINE)
     (mail,) = send().to("parent@example.nl")
     text = send().text(mail)
@@ -104,7 +104,12 @@ def test_no_reminder_after_the_deadline(world):
 
 
 def test_sending_queues_the_reminder_two_days_before_answers_close(world, settings):
-    settings.TASKS = {"default": {"BACKEND": "consentry.jobs.backend.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "consentry.jobs.backend.DatabaseBackend",
+        }
+    }
     consent_request = ask(world, deadline=DEADLINE)
     (job,) = Job.objects.filter(task_path=tasks.remind_request.module_path)
     assert job.args == [consent_request.pk]

@@ -152,7 +152,7 @@ def test_the_detail_shows_the_outcome_per_pupil(world):
         {"pupil": world.emma.pk, "answer": "yes"},
     )
     response = client_for(world.teacher).get(reverse("consent_request", args=[consent_request.pk]))
-    assert "A guardian with parental authority said yes." in response.text
+    assert "A guardian with parental authority gave consent." in response.text
     assert "Parent of Emma: yes" in response.text
 
 

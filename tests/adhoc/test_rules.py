@@ -143,7 +143,7 @@ def test_from_16_the_pupil_decides_not_the_guardians(world):
     teen = make_pupil(
         world.school, world.group, "1003", "Tess", date_of_birth=years_before(today, 16)
     )
-    Guardianship.objects.create(guardian=world.parent, pupil=teen)
+    Guardianship.objects.create(guardian=world.parent, pupil=teen, has_parental_authority=True)
     own = give_account(teen, "tess@example.nl")
     consent_request = ask(world, teen)
     with pytest.raises(RequestError, match="16 or older"):

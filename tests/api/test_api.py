@@ -279,7 +279,9 @@ def test_guardian_does_not_learn_of_the_never_flag_through_check(world):
 
 
 def test_parent_who_is_staff_elsewhere_does_not_see_their_childs_never_flag(world):
-    Guardianship.objects.create(guardian=world.other_teacher, pupil=world.emma)
+    Guardianship.objects.create(
+        guardian=world.other_teacher, pupil=world.emma, has_parental_authority=True
+    )
     consent.set_never_flag(world.leadership, world.emma, active=True, reason=SECRET_REASON)
     client = session_client(world.other_teacher)
     # The page hides it...
@@ -377,7 +379,8 @@ def _many_pupils(world: World, count: int) -> list[int]:
     )  # fmt: skip
     ids = [p.pk for p in pupils]
     Guardianship.objects.bulk_create(
-        Guardianship(guardian=world.parent, pupil_id=pupil_id) for pupil_id in ids[::7]
+        Guardianship(guardian=world.parent, pupil_id=pupil_id, has_parental_authority=True)
+        for pupil_id in ids[::7]
     )
     for pupil in pupils[:70:7]:  # ten pupils with a guardian's yes for category 4...
         consent.decide(world.parent, pupil, {4: True, 6: False})
@@ -510,7 +513,7 @@ def test_decide_with_a_bad_body(world, body, status):
 
 def test_decide_for_a_pupil_of_sixteen_is_theirs(world):
     teen = make_pupil(world.school, world.group, "1003", "Tess", date_of_birth=date(2005, 1, 1))
-    Guardianship.objects.create(guardian=world.parent, pupil=teen)
+    Guardianship.objects.create(guardian=world.parent, pupil=teen, has_parental_authority=True)
     before = stored()
     response = post_json(
         session_client(world.parent), f"/pupils/{teen.pk}/decisions", {"decisions": {"4": True}}

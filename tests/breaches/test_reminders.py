@@ -95,7 +95,12 @@ def test_the_worker_task_sends_what_is_due_once(world):
 
 
 def test_a_report_queues_a_job_for_each_reminder_moment(world, settings):
-    settings.TASKS = {"default": {"BACKEND": "consentry.jobs.backend.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "consentry.jobs.backend.DatabaseBackend",
+        }
+    }
     discovered = timezone.now() - timedelta(hours=1)
     breach = report(world.school, discovered, now=timezone.now())
     jobs = Job.objects.filter(task_path=send_breach_reminders.module_path).order_by("run_after")

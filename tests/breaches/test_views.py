@@ -123,6 +123,24 @@ def test_one_sender_cannot_flood_the_form(world):
     assert Breach.objects.count() == services.REPORTS_PER_SENDER_PER_HOUR
 
 
+def test_the_limit_counts_each_sender_at_each_school_apart(world):
+    """One sender's reports do not use up another's, nor the same sender's at another school
+    (a parent with children at two schools of the board reports a board-wide leak to both)."""
+    url = reverse("breach_report", args=[world.school.pk])
+    other_url = reverse("breach_report", args=[world.other_school.pk])
+    flooder = Client(REMOTE_ADDR="192.0.2.1", headers={"accept-language": "en"})
+    neighbour = Client(REMOTE_ADDR="192.0.2.2", headers={"accept-language": "en"})
+    for _ in range(services.REPORTS_PER_SENDER_PER_HOUR):
+        assert flooder.post(url, valid_report()).status_code == 302
+    assert flooder.post(url, valid_report()).status_code == 200  # this sender, here: refused
+    assert neighbour.post(url, valid_report()).status_code == 302  # another sender: stored
+    assert flooder.post(other_url, valid_report()).status_code == 302  # another school: stored
+    assert flooder.post(url, valid_report()).status_code == 200  # still refused here
+    limit = services.REPORTS_PER_SENDER_PER_HOUR
+    assert Breach.objects.filter(school=world.school).count() == limit + 1
+    assert Breach.objects.filter(school=world.other_school).count() == 1
+
+
 def test_a_flood_cannot_silence_a_real_report(world):
     """Past the school's hourly number a report is still stored; only its mails wait."""
     for _ in range(services.PUBLIC_REPORTS_PER_HOUR):

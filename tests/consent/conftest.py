@@ -21,7 +21,7 @@ def sixteen(world) -> Pupil:
         "Sanne",
         date_of_birth=years_before(timezone.localdate(), 16),
     )
-    pupil.guardianships.create(guardian=world.parent)
+    pupil.guardianships.create(guardian=world.parent, has_parental_authority=True)
     return pupil
 
 
@@ -35,5 +35,5 @@ def fifteen(world) -> Pupil:
         "Finn",
         date_of_birth=years_before(timezone.localdate() + timedelta(days=1), 16),
     )
-    pupil.guardianships.create(guardian=world.parent)
+    pupil.guardianships.create(guardian=world.parent, has_parental_authority=True)
     return pupil

@@ -328,8 +328,8 @@ def _bulk_pupils(world, name: str, count: int) -> Group:
     for i, pupil in enumerate(pupils):
         first, second, powerless = users[3 * i : 3 * i + 3]
         guardianships += [
-            Guardianship(guardian=first, pupil=pupil),
-            Guardianship(guardian=second, pupil=pupil),
+            Guardianship(guardian=first, pupil=pupil, has_parental_authority=True),
+            Guardianship(guardian=second, pupil=pupil, has_parental_authority=True),
             Guardianship(guardian=powerless, pupil=pupil, has_parental_authority=False),
         ]
         events.append(event(pupil, powerless, False))

@@ -119,6 +119,7 @@ def consentry(chromium, mailbox, tmp_path_factory) -> Iterator[Consentry]:
     server = Consentry(tmp_path_factory.mktemp("consentry"), mailbox.port)
     try:
         server.wait_until_ready()
+        server.wait_until_idle()  # the seed's background jobs done: mail is not held up
         _state["server"] = server
         yield server
     finally:

@@ -149,6 +149,22 @@ def totp(secret: str, at: float | None = None, step: int = 30, digits: int = 6) 
     return f"{number % 10**digits:0{digits}d}"
 
 
+def totp_for_typing(secret: str, *, time_to_check: float, step: int = 30) -> str:
+    """A code that is still the current one `time_to_check` seconds from now.
+
+    Consentry accepts only the code of the current 30-second step (allauth's
+    MFA_TOTP_TOLERANCE is 0), so a code typed late in its step is refused when the step
+    ends before the server checks it: under load, typing, submitting and the request take
+    seconds. Like a person who sees the code in the app about to change, this waits for the
+    next step when the current one has less than `time_to_check` seconds left (on average
+    under two seconds for 10), and then types a code that has all of its step before it.
+    """
+    left = step - time.time() % step
+    if left < time_to_check:
+        time.sleep(left + 0.05)  # into the next step: its code is valid for a full `step`
+    return totp(secret, step=step)
+
+
 # --- The system under test: `consentry demo` (migrate, seed, web server, worker) -----------
 
 
@@ -221,6 +237,50 @@ class Consentry:
         raise RuntimeError(
             f"Consentry did not answer within {self.START_SECONDS}s:\n{self.log_tail()}"
         )
+
+    def wait_until_idle(self) -> None:
+        """Wait until the worker has done the jobs that are due (those the seed queued).
+
+        The demo seed writes a made-up history through the real services, and that queues
+        background jobs: a take-down check for every narrowing decision (over a hundred),
+        face detection for the demo photos. The worker takes them in order, so until it has
+        worked through them a mail that a test waits for (a receipt) queues behind them:
+        under load that took 25 seconds of a 30-second wait. The tests start on a demo that
+        has settled, as a person finds it a minute after `make demo`."""
+        database = self.workdir / "e2e.sqlite3"
+        deadline = time.monotonic() + self.START_SECONDS
+        waiting = -1
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"`consentry demo` stopped (exit status {self.process.returncode})"
+                    f":\n{self.log_tail()}"
+                )
+            waiting = self._jobs_due(database)
+            if waiting == 0:
+                return
+            time.sleep(0.25)
+        raise RuntimeError(
+            f"The worker still had {waiting} job(s) due after {self.START_SECONDS}s:\n"
+            + self.log_tail()
+        )
+
+    @staticmethod
+    def _jobs_due(database: Path) -> int:
+        """Jobs waiting or running whose time has come (a retry's later run_after is not)."""
+        import sqlite3
+
+        now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())  # Django stores UTC there
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=20)
+        try:
+            (count,) = connection.execute(
+                "SELECT count(*) FROM jobs_job WHERE status IN ('READY', 'RUNNING')"
+                " AND (run_after IS NULL OR run_after <= ?)",
+                (now,),
+            ).fetchone()
+        finally:
+            connection.close()
+        return count
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -40,3 +40,35 @@ def record(number: int, seconds: float) -> int:
     time.sleep(seconds)
     note("end")
     return number
+
+
+@task(takes_context=True)
+def hold_own_job(context, hold: float, total: float) -> int:
+    """Hold a lock on this job's own row for `hold` seconds (a write transaction on SQLite,
+    a row lock on PostgreSQL), so that the worker's lease keeper cannot renew meanwhile;
+    then run on until `total` seconds have passed. Returns the seconds it ran, rounded."""
+    import time
+
+    from django.db import transaction
+
+    from consentry.jobs.models import Job
+
+    began = time.monotonic()
+    with transaction.atomic():
+        list(Job.objects.select_for_update().filter(pk=context.task_result.id))
+        time.sleep(hold)
+    time.sleep(max(0.0, total - (time.monotonic() - began)))
+    return round(time.monotonic() - began)
+
+
+@task(takes_context=True)
+def lease_after(context, seconds: float) -> bool:
+    """After `seconds`, whether this job's lease still lies in the database's future."""
+    import time
+
+    from django.db.models.functions import Now
+
+    from consentry.jobs.models import Job
+
+    time.sleep(seconds)
+    return Job.objects.filter(pk=context.task_result.id, lease_until__gt=Now()).exists()

@@ -11,11 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
 from django.tasks import TaskResultStatus, task_backends
+from django.utils import timezone
 
 from tests.processes import server_url, wait_for
 
@@ -30,7 +32,7 @@ def procrastinate(settings):
     from consentry.jobs.procrastinate_backend import ProcrastinateBackend
 
     backend = "consentry.jobs.procrastinate_backend.ProcrastinateBackend"
-    settings.TASKS = {"default": {"BACKEND": backend}}
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": backend}}
     assert isinstance(task_backends["default"], ProcrastinateBackend)
     _forget_jobs()  # Procrastinate's tables are not Django's: the test flush leaves them
     yield
@@ -156,3 +158,57 @@ def test_two_workers_never_run_a_job_twice_at_once_and_lose_none_when_one_is_kil
     for number in set(range(count)) - {killed}:
         assert sum(1 for what, n, *_ in rows if what == "start" and n == number) == 1
     assert {status for _id, _task, status, _attempts in jobs()} == {"succeeded"}
+
+
+def test_a_worker_for_one_queue_leaves_the_jobs_of_other_queues(
+    transactional_db, procrastinate, settings, tmp_path
+):
+    settings.TASKS = {
+        "default": {**settings.TASKS["default"], "QUEUES": ["default", "mail", "photos"]}
+    }
+    mail = add.using(queue_name="mail").enqueue(1, 2)
+    photos = add.using(queue_name="photos").enqueue(3, 4)
+    default = add.enqueue(5, 6)
+    env = worker_env(tmp_path)
+    assert worker(env, "--once", "--queue", "mail").wait(timeout=60) == 0
+    states = {str(job_id): status for job_id, _t, status, _a in jobs()}
+    assert states == {mail.id: "succeeded", photos.id: "todo", default.id: "todo"}
+    assert worker(env, "--once", "--queue", "photos,default").wait(timeout=60) == 0
+    assert {status for _id, _t, status, _a in jobs()} == {"succeeded"}
+
+
+def test_finished_jobs_are_forgotten_after_a_week(transactional_db, procrastinate, tmp_path):
+    from consentry.jobs.tasks import forget_finished_jobs
+
+    old, recent, failed = add.enqueue(1, 1), add.enqueue(2, 2), explode.enqueue("names")
+    waiting = add.using(run_after=timezone.now() + timedelta(days=30)).enqueue(3, 3)
+    env = worker_env(tmp_path, CONSENTRY_JOB_MAX_ATTEMPTS="1")
+    assert worker(env, "--once").wait(timeout=60) == 0
+    states = {str(job_id): status for job_id, _t, status, _a in jobs()}
+    assert states == {old.id: "succeeded", recent.id: "succeeded", failed.id: "failed",
+                      waiting.id: "todo"}  # fmt: skip
+    with connection.cursor() as cursor:  # as if `old` and `failed` finished eight days ago
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = at - interval '8 days' WHERE job_id = ANY(%s)",
+            [[int(old.id), int(failed.id)]],
+        )
+    forget_finished_jobs.call()
+    assert {str(job_id) for job_id, *_ in jobs()} == {recent.id, waiting.id}
+
+
+def test_every_entry_of_the_schedule_is_a_periodic_task_that_runs_it(
+    transactional_db, procrastinate
+):
+    from consentry.jobs.procrastinate_backend import app
+    from consentry.jobs.schedule import SCHEDULE
+    from consentry.mail.models import OutgoingMail
+    from consentry.mail.services import queue_mail
+
+    registered = set(app.periodic_registry.periodic_tasks)
+    assert {(f"consentry.periodic.{e.name}", e.name) for e in SCHEDULE} <= registered
+    assert ("consentry.periodic.retention", "retention") in registered
+    old = queue_mail("a@example.nl", "Old", "Emma said yes", kind="receipt")
+    OutgoingMail.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
+    destroyed = app.tasks["consentry.periodic.retention"](timestamp=int(time.time()))
+    assert destroyed >= 1
+    assert not OutgoingMail.objects.filter(pk=old.pk).exists()

@@ -1,7 +1,7 @@
 """The schedule (jobs.schedule) on the SQLite engine: `consentry worker` starts each moment of
 each entry once, catches up a missed one once, and a new installation starts nothing at once."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.tasks import task_backends
@@ -18,7 +18,12 @@ pytestmark = pytest.mark.usefixtures("audit_flushable")
 
 @pytest.fixture(autouse=True)
 def database_backend(settings):
-    settings.TASKS = {"default": {"BACKEND": "consentry.jobs.backend.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "consentry.jobs.backend.DatabaseBackend",
+        }
+    }
     assert isinstance(task_backends["default"], DatabaseBackend)
 
 
@@ -92,3 +97,20 @@ def test_the_worker_runs_the_work_of_the_schedule(monkeypatch):
         "breach_reminders",
     }
     assert work(once=True, schedule=True) == 0  # the same moments: nothing again
+
+
+def test_the_nightly_retention_run_destroys_what_has_expired(monkeypatch):
+    from consentry.mail.models import OutgoingMail
+    from consentry.mail.services import queue_mail
+
+    assert "retention" in {entry.name for entry in SCHEDULE}
+    start_due(local(2026, 12, 2, 9, 0))
+    old = queue_mail("a@example.nl", "Old", "Emma said yes", kind="receipt")
+    new = queue_mail("b@example.nl", "New", "Emma said no", kind="receipt")
+    OutgoingMail.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
+    Job.objects.all().delete()  # the mails' sending is not this test's point
+    monkeypatch.setattr(timezone, "now", lambda: local(2026, 12, 3, 3, 20))
+    work(once=True, schedule=True)
+    [job] = retention_jobs()
+    assert (job.status, job.return_value) == (Job.Status.SUCCESSFUL, 1)
+    assert list(OutgoingMail.objects.values_list("pk", flat=True)) == [new.pk]

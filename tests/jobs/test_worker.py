@@ -22,7 +22,12 @@ pytestmark = pytest.mark.usefixtures("audit_flushable")
 
 @pytest.fixture(autouse=True)
 def database_backend(settings):
-    settings.TASKS = {"default": {"BACKEND": "consentry.jobs.backend.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "consentry.jobs.backend.DatabaseBackend",
+        }
+    }
     settings.JOB_MAX_ATTEMPTS = 3
     settings.JOB_LEASE_SECONDS = 300
     assert isinstance(task_backends["default"], DatabaseBackend)

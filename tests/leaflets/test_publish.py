@@ -195,6 +195,8 @@ def test_publish_writes_an_audit_entry(world):
     assert entry.data == {
         "label": "versie 2024",
         "material_change": True,
+        "chosen_material_change": True,
+        "material_categories": [],
         "answer_round": 2,
         "previous_version_id": world.leaflet.pk,
     }

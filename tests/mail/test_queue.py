@@ -88,7 +88,12 @@ def test_an_unknown_kind_is_refused(db):
 
 @pytest.mark.usefixtures("audit_flushable")
 def test_the_worker_sends_each_mail_once(transactional_db, settings, smtp_server):
-    settings.TASKS = {"default": {"BACKEND": "consentry.jobs.backend.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "consentry.jobs.backend.DatabaseBackend",
+        }
+    }
     assert isinstance(task_backends["default"], DatabaseBackend)
     mail = queue_mail("sanne@example.nl", "Hallo", "Tekst", kind="other")
     job = Job.objects.get(task_path="consentry.mail.tasks.send_outgoing_mail")
@@ -100,7 +105,12 @@ def test_the_worker_sends_each_mail_once(transactional_db, settings, smtp_server
 
 
 def test_a_sign_in_code_goes_before_bulk_mail(db, settings, django_capture_on_commit_callbacks):
-    settings.TASKS = {"default": {"BACKEND": "consentry.jobs.backend.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "consentry.jobs.backend.DatabaseBackend",
+        }
+    }
     with django_capture_on_commit_callbacks(execute=True):
         for kind in ("reminder", "receipt", "sign_in_code", "invitation"):
             queue_mail("sanne@example.nl", kind, "Tekst", kind=kind)

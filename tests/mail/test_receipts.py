@@ -80,13 +80,55 @@ def test_a_conflict_is_explained_to_every_guardian(world, english, send):
     OutgoingMail.objects.all().delete()
     decide(world.other_parent, world.emma, {4: False})
     server = send()
-    assert len(server.messages) == 2
+    assert len(server.to("parent@example.nl")) == len(server.to("other.parent@example.nl")) == 1
     text = server.text(server.to("other.parent@example.nl")[0])
     assert "(the guardians disagree)" in server.to("other.parent@example.nl")[0]["Subject"]
     assert "THE GUARDIANS DISAGREE" in text
     assert "Until you agree, the answer counts as no" in text
     dutch = server.text(server.to("parent@example.nl")[0])
     assert "Categorie 4" in dutch.split(str(world.leaflet.label))[1]  # listed under the conflict
+
+
+def test_the_leadership_is_told_when_guardians_come_to_disagree(world, english, send):
+    """A conflict means no; only the school can help the parents agree, so it is told at
+    once, without who said what. The leadership of another school hears nothing."""
+    decide(world.parent, world.emma, {4: True})
+    assert not OutgoingMail.objects.filter(recipient=world.leadership).exists()  # no conflict
+    decide(world.other_parent, world.emma, {4: False})
+    server = send()
+    [notice] = server.to("leadership@school.nl")  # in the leadership's own language (nl)
+    assert (
+        notice["Subject"].strip()
+        == "De ouders/verzorgers van Emma Test zijn het niet eens over toestemming"
+    )
+    text = server.text(notice)
+    assert "- 4. " in text and f"/pupils/{world.emma.pk}/history/" in text
+    assert "Parent" not in text  # who said what is for the history page
+    assert not server.to("leadership@other.nl")
+    # Agreeing again tells nobody at the school.
+    OutgoingMail.objects.all().delete()
+    decide(world.parent, world.emma, {4: False})
+    assert not OutgoingMail.objects.filter(recipient=world.leadership).exists()
+
+
+def test_consent_does_not_import_mail():
+    """Receipts hang on `consent.signals.consent_recorded`: mail builds on consent, so the
+    engine must not import it (an import circle the other way round)."""
+    import ast
+    from pathlib import Path
+
+    import consentry.consent
+
+    for path in Path(consentry.consent.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            assert not any(n.startswith("consentry.mail") for n in names), path
 
 
 def test_no_receipt_when_nothing_changed(world, send):
@@ -140,7 +182,7 @@ def test_a_pupil_of_16_gets_a_receipt_too(world, send, django_user_model):
     account = django_user_model.objects.create_user("sanne@pupil.nl", "pw", full_name="S")
     born = years_before(timezone.localdate(), 16)
     sixteen = make_pupil(world.school, world.group, "1601", "Sanne", date_of_birth=born)
-    sixteen.guardianships.create(guardian=world.parent)
+    sixteen.guardianships.create(guardian=world.parent, has_parental_authority=True)
     sixteen.account = account
     sixteen.save()
     decide(sixteen.account, sixteen, {4: True})

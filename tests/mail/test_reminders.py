@@ -59,7 +59,7 @@ def test_a_pupil_of_16_is_reminded_in_person(world, django_user_model):
     account = django_user_model.objects.create_user("sanne@pupil.nl", "pw", full_name="Sanne")
     born = years_before(timezone.localdate(), 16)
     sanne = make_pupil(world.school, world.group, "1601", "Sanne", date_of_birth=born)
-    sanne.guardianships.create(guardian=world.parent)
+    sanne.guardianships.create(guardian=world.parent, has_parental_authority=True)
     sanne.account = account
     sanne.save()
     send_reminders.call(world.school.pk, world.leadership.pk)
@@ -67,7 +67,9 @@ def test_a_pupil_of_16_is_reminded_in_person(world, django_user_model):
 
 
 def test_one_reminder_per_guardian_lists_every_child(world, smtp_server):
-    Guardianship.objects.create(guardian=world.parent, pupil=world.noah)
+    Guardianship.objects.create(
+        guardian=world.parent, pupil=world.noah, has_parental_authority=True
+    )
     world.parent.preferred_language = "en"
     world.parent.save()
     send_reminders.call(world.school.pk, world.leadership.pk)
@@ -121,7 +123,9 @@ def test_a_failed_reminder_may_be_sent_again(world):
 
 
 def test_the_week_counts_across_schools(world):
-    Guardianship.objects.create(guardian=world.parent, pupil=world.other_pupil)
+    Guardianship.objects.create(
+        guardian=world.parent, pupil=world.other_pupil, has_parental_authority=True
+    )
     send_reminders.call(world.school.pk, world.leadership.pk)
     assert send_reminders.call(world.other_school.pk, world.other_leadership.pk) == 0
 

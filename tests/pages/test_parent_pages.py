@@ -30,7 +30,9 @@ def _republish(world, *, material_change: bool) -> LeafletVersion:
 
 
 def test_the_children_page_shows_every_child_of_the_guardian(world):
-    Guardianship.objects.create(guardian=world.parent, pupil=world.noah)
+    Guardianship.objects.create(
+        guardian=world.parent, pupil=world.noah, has_parental_authority=True
+    )
     html = get(world.parent, "children").content.decode()
     assert "Emma Test" in html and "Noah Test" in html
     assert _pupil_url(world.emma) in html and _pupil_url(world.noah) in html

@@ -49,7 +49,7 @@ def test_from_16_the_pupil_owes_the_answer_not_the_guardians(world):
     pupil = make_pupil(
         world.school, world.group, "1601", "Sanne", date_of_birth=years_before(today, 16)
     )
-    pupil.guardianships.create(guardian=world.parent)
+    pupil.guardianships.create(guardian=world.parent, has_parental_authority=True)
     account = give_account(pupil, "sanne@example.nl")
     consent.decide(account, pupil, {3: True})
     _material_change(world)
@@ -70,7 +70,7 @@ def _more_pupils(world, count: int) -> None:
     for number in range(count):
         pupil = make_pupil(world.school, world.group, f"5{number:03}", f"Kind{number}")
         guardian = make_user(f"g{number}@example.nl", f"Guardian {number}")
-        Guardianship.objects.create(guardian=guardian, pupil=pupil)
+        Guardianship.objects.create(guardian=guardian, pupil=pupil, has_parental_authority=True)
         consent.decide(guardian, pupil, {1: True, 4: number % 2 == 0})
 
 
@@ -105,7 +105,7 @@ def _another_school(world, number: int, pupils: int) -> None:
     for index in range(pupils):
         pupil = make_pupil(school, group, f"{number}{index:03}", f"Kind{index}")
         guardian = make_user(f"g{number}-{index}@example.nl", f"Guardian {index}")
-        Guardianship.objects.create(guardian=guardian, pupil=pupil)
+        Guardianship.objects.create(guardian=guardian, pupil=pupil, has_parental_authority=True)
         consent.decide(guardian, pupil, {1: True, 4: index % 2 == 0})
 
 

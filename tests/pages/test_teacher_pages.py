@@ -23,7 +23,7 @@ def zon(world):
     for number, name in enumerate(["Sem", "Finn", "Mia", "Lotte"], start=2001):
         pupil = make_pupil(world.school, world.group, str(number), name)
         guardian = make_user(f"{name.lower()}.parent@example.nl", f"Parent of {name}")
-        Guardianship.objects.create(guardian=guardian, pupil=pupil)
+        Guardianship.objects.create(guardian=guardian, pupil=pupil, has_parental_authority=True)
         pupils[name.lower()] = pupil
         pupils[f"{name.lower()}_parent"] = guardian
     consent.decide(world.parent, world.emma, {4: True})  # Emma: yes
@@ -31,7 +31,7 @@ def zon(world):
     # Finn: unanswered.
     consent.decide(pupils["mia_parent"], pupils["mia"], {4: True})  # Mia: conflict
     other = make_user("mia.other@example.nl", "Other parent of Mia")
-    Guardianship.objects.create(guardian=other, pupil=pupils["mia"])
+    Guardianship.objects.create(guardian=other, pupil=pupils["mia"], has_parental_authority=True)
     consent.decide(other, pupils["mia"], {4: False})
     consent.decide(pupils["lotte_parent"], pupils["lotte"], {4: True})  # Lotte: never
     consent.set_never_flag(world.leadership, pupils["lotte"], active=True, reason=SECRET_REASON)

@@ -47,7 +47,16 @@ def make_project(world: World, kind: int = 7, *, members=None, ends_in_days: int
     return project
 
 
-def add_material(project: Project, pupils=(), *, content: bytes | None = None, by=None):
+def add_material(
+    project: Project,
+    pupils=(),
+    *,
+    content: bytes | None = None,
+    by=None,
+    others: str = Material.Others.NOBODY,
+):
+    """Material with these pupils ticked and, by default, the uploader's statement that
+    nobody else appears in it (`others`)."""
     material = Material(
         project=project,
         kind=Material.Kind.PHOTO,
@@ -55,6 +64,7 @@ def add_material(project: Project, pupils=(), *, content: bytes | None = None, b
         content_type="image/jpeg",
         size=0,
         sha256="0" * 64,
+        others=others,
         uploaded_by=by or project.members.first() or project.created_by,
     )
     material.file.save("upload", ContentFile(content or png()), save=False)
@@ -66,7 +76,7 @@ def add_material(project: Project, pupils=(), *, content: bytes | None = None, b
 
 def make_probe(world: World) -> dict[str, int]:
     """For the access table: a training project with `teacher` as its only member, and one
-    item of material (no pupils in it, so covered) that the teacher uploaded."""
+    item of material (nobody in it, so covered) that the teacher uploaded."""
     project = make_project(world, 7, members=[world.teacher])
     material = add_material(project, [], content=PDF, by=world.teacher)
     return {"project_id": project.pk, "material_id": material.pk}
@@ -90,6 +100,7 @@ def probe_body(world: World, name: str) -> dict:
         "research_material_upload": {
             "file": SimpleUploadedFile("probe.pdf", PDF),
             "no_pupils": "on",
+            "others": "nobody",
         },
-        "research_material_tags": {"pupils": [str(world.emma.pk)]},
+        "research_material_tags": {"pupils": [str(world.emma.pk)], "others": "nobody"},
     }.get(name, {})

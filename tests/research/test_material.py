@@ -23,7 +23,12 @@ def client_for(user) -> Client:
 
 
 def upload(user, project, content: bytes, name: str, **fields):
-    body = {"file": SimpleUploadedFile(name, content), "description": "Les", **fields}
+    body = {
+        "file": SimpleUploadedFile(name, content),
+        "description": "Les",
+        "others": "nobody",
+        **fields,
+    }
     if "pupils" not in fields:
         body["no_pupils"] = "on"
     url = reverse("research_material_upload", args=[project.pk])
@@ -178,7 +183,7 @@ def test_the_uploader_corrects_the_tags_and_frees_the_material(world, project):
     assert client_for(world.teacher).get(download).status_code == 403
     url = reverse("research_material_tags", args=[material.pk])
     assert client_for(world.other_teacher).post(url, {"no_pupils": "on"}).status_code == 403
-    response = client_for(world.teacher).post(url, {"pupils": [world.emma.pk]})
+    response = client_for(world.teacher).post(url, {"pupils": [world.emma.pk], "others": "nobody"})
     assert response.status_code == 302
     assert list(material.pupils.all()) == [world.emma]
     assert client_for(world.teacher).get(download).status_code == 200

@@ -93,20 +93,20 @@ def test_a_refusal_or_no_answer_by_the_deadline_leaves_the_subject_uncovered(wor
     request = project.consent_request
     adhoc.answer(world.parent, request, world.emma, False)
     [cover] = coverage(project).uncovered
-    assert cover.reason == "A guardian with parental authority said no."
+    assert cover.reason == "A guardian with parental authority refused."
     later = timezone.now() + timedelta(days=30)
     assert not adhoc.request_allows(request, world.emma, now=later)
 
 
 def test_nothing_is_stored_before_the_subject_is_covered(world, project):
     url = reverse("research_material_upload", args=[project.pk])
-    body = {"file": SimpleUploadedFile("a.pdf", PDF), "no_pupils": "on"}
+    body = {"file": SimpleUploadedFile("a.pdf", PDF), "no_pupils": "on", "others": "nobody"}
     response = client_for(world.teacher).post(url, body)
     assert "have not all agreed yet" in response.content.decode()
     assert not Material.objects.exists()
     for guardian in (world.parent, world.other_parent):
         adhoc.answer(guardian, project.consent_request, world.emma, True)
-    body = {"file": SimpleUploadedFile("a.pdf", PDF), "no_pupils": "on"}
+    body = {"file": SimpleUploadedFile("a.pdf", PDF), "no_pupils": "on", "others": "nobody"}
     assert client_for(world.teacher).post(url, body).status_code == 302
 
 

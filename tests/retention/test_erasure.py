@@ -45,7 +45,9 @@ def test_erasure_leaves_no_row_that_pointed_at_the_pupil(world, emma_left):
 
 
 def test_guardians_without_another_child_go_with_their_mail(world, emma_left):
-    Guardianship.objects.create(guardian=world.other_parent, pupil=world.noah)  # Noah stays
+    Guardianship.objects.create(
+        guardian=world.other_parent, pupil=world.noah, has_parental_authority=True
+    )  # Noah stays
     erasure.erase_pupil(emma_left, actor=world.leadership, reason="guardian_request")
     assert not User.objects.filter(pk=world.parent.pk).exists()
     assert not OutgoingMail.objects.filter(to_address=world.parent.email).exists()
@@ -174,7 +176,9 @@ def test_answers_to_separate_requests_go_too(world, emma_left):
 
 def test_mail_about_several_children_that_names_the_pupil_goes_too(world, emma_left):
     """A reminder lists every child of a guardian; one naming the erased pupil must go."""
-    Guardianship.objects.create(guardian=world.other_parent, pupil=world.noah)  # stays
+    Guardianship.objects.create(
+        guardian=world.other_parent, pupil=world.noah, has_parental_authority=True
+    )  # stays
     about_both = OutgoingMail.objects.create(
         kind=OutgoingMail.Kind.REMINDER,
         to_address=world.other_parent.email,

@@ -52,7 +52,8 @@ def test_the_leadership_gets_everything_with_the_full_history(world, emma):
         (True, "Custody dispute")
     ]
     assert {g["name"] for g in data["groups"]} == {"Zon", "Maan"}
-    assert len(data["mail"]) == 4  # a receipt to both guardians after each save
+    # A receipt to both guardians after each save, and the notice that they disagree.
+    assert len(data["mail"]) == 5
     assert {e["action"] for e in data["audit_trail"]} >= {"consent.recorded", "never_flag.set"}
 
 

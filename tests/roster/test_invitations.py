@@ -77,7 +77,12 @@ def test_an_invitation_the_server_refused_stays_unsent(invitations, settings, sm
 
 @pytest.mark.usefixtures("audit_flushable")
 def test_the_worker_sends_each_invitation_once(world, settings):
-    settings.TASKS = {"default": {"BACKEND": "consentry.jobs.backend.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "consentry.jobs.backend.DatabaseBackend",
+        }
+    }
     assert isinstance(task_backends["default"], DatabaseBackend)
     do_import("guardians", guardians_csv(), school=world.school)
     job = Job.objects.get(task_path="consentry.roster.tasks.send_invitations")

@@ -26,7 +26,8 @@ def test_a_board_with_its_schools_guardians_and_invitations(db):
     assert set(board.schools.values_list("brin", flat=True)) == {"10ZZ", "11ZZ"}
     pupil = Pupil.objects.get(source_key="stu-0-000001")
     assert pupil.pupil_number == "000001" and pupil.guardians.count() == 2
-    assert all(g.has_parental_authority for g in Guardianship.objects.all())
+    # OneRoster does not say who holds parental authority: unknown, until the school says.
+    assert all(g.has_parental_authority is None for g in Guardianship.objects.all())
     assert len(mail.outbox) == 40
     assert "http://127.0.0.1:8000/login/" in mail.outbox[0].body
 

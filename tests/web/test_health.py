@@ -34,7 +34,12 @@ def test_a_broken_storage_makes_it_unhealthy(db, settings, tmp_path):
 
 @pytest.mark.usefixtures("audit_flushable")
 def test_waiting_jobs_are_counted_and_a_long_wait_is_flagged(transactional_db, settings):
-    settings.TASKS = {"default": {"BACKEND": "consentry.jobs.backend.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "consentry.jobs.backend.DatabaseBackend",
+        }
+    }
     settings.HEALTH_MAX_JOB_WAIT_SECONDS = 600
     add.enqueue(1, 2)
     later = add.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(3, 4)
