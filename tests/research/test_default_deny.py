@@ -41,7 +41,7 @@ def project(world):
         (Material.Others.UNTAGGED, True, False),
         (Material.Others.UNTAGGED, False, False),
         (Material.Others.UNSTATED, True, False),  # material from before the question
-        ("something else", True, False),  # anything unknown is not covered
+        ("odd", True, False),  # anything unknown is not covered
     ],
 )
 def test_only_ticked_consenting_pupils_and_allowed_adults_are_covered(
