@@ -192,16 +192,24 @@ def guardians(request, school_id: int):
     return render(request, "roster/guardians.html", context)
 
 
+def _posted_id(request, name: str) -> int:
+    """A row id from the form; anything that is not one (or too large for the database)
+    is a 404, never a 500."""
+    posted = request.POST.get(name, "")
+    if not posted.isdigit() or len(posted) > 18:
+        raise Http404
+    return int(posted)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def authority(request, school_id: int):
     """Guardians whose parental authority no file stated: the leadership says yes or no."""
     school = get_school_led_by(request.user, school_id)
     if request.method == "POST":
-        posted = request.POST.get("guardianship", "")
-        if not posted.isdigit() or len(posted) > 18:
-            raise Http404
-        link = get_object_or_404(Guardianship, pk=int(posted), pupil__school=school)
+        link = get_object_or_404(
+            Guardianship, pk=_posted_id(request, "guardianship"), pupil__school=school
+        )
         choice = request.POST.get("authority")
         if choice not in ("yes", "no"):
             messages.error(request, _("Choose yes or no."))
@@ -223,10 +231,7 @@ def own_consent(request, school_id: int):
     """Pupils of 16 and older, and an account for those who have none yet."""
     school = get_school_led_by(request.user, school_id)
     if request.method == "POST":
-        posted = request.POST.get("pupil", "")
-        if not posted.isdigit() or len(posted) > 18:
-            raise Http404
-        pupil = get_object_or_404(Pupil, pk=int(posted), school=school)
+        pupil = get_object_or_404(Pupil, pk=_posted_id(request, "pupil"), school=school)
         try:
             give_account(request.user, pupil, request.POST.get("email", ""))
         except AccountError as error:
