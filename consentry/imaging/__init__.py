@@ -6,12 +6,21 @@ by the web app, background tasks, the `consentry blur` command and the benchmark
 
 from consentry.imaging.anonymise import MODES, Mode, anonymise
 from consentry.imaging.decode import DecodedImage, Limits, decode_image
-from consentry.imaging.detect import Detector, Face, default_detector
+from consentry.imaging.detect import (
+    DETECTORS,
+    Detector,
+    Face,
+    RetinaFace,
+    YuNet,
+    default_detector,
+    detector_named,
+)
 from consentry.imaging.encode import encode_jpeg, fit_within
 from consentry.imaging.errors import ImageRejected
 from consentry.imaging.pipeline import BlurredPhoto, blur_photo, find_faces, load, render
 
 __all__ = [
+    "DETECTORS",
     "MODES",
     "BlurredPhoto",
     "DecodedImage",
@@ -20,10 +29,13 @@ __all__ = [
     "ImageRejected",
     "Limits",
     "Mode",
+    "RetinaFace",
+    "YuNet",
     "anonymise",
     "blur_photo",
     "decode_image",
     "default_detector",
+    "detector_named",
     "encode_jpeg",
     "find_faces",
     "fit_within",

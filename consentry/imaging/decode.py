@@ -33,6 +33,7 @@ import io
 import math
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -48,6 +49,7 @@ except ImportError:  # pragma: no cover - depends on the installation
     pillow_heif = None  # type: ignore[assignment]
 
 Source = bytes | str | os.PathLike[str] | BinaryIO
+LongSide = int | Callable[[int], int]
 
 _FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")  # JPEG's opener also returns MPO files
 _FORMAT_NAMES = "JPEG, PNG, WebP or HEIC" if pillow_heif is not None else "JPEG, PNG or WebP"
@@ -92,12 +94,13 @@ class DecodedImage:
 
 
 def decode_image(
-    source: Source, *, limits: Limits = DEFAULT_LIMITS, min_long_side: int | None = None
+    source: Source, *, limits: Limits = DEFAULT_LIMITS, min_long_side: LongSide | None = None
 ) -> DecodedImage:
     """Decode `source` (bytes, a path or a binary file) or raise `ImageRejected`.
 
-    `min_long_side` says how many pixels the caller needs on the long side; a larger JPEG
-    may then be decoded at 1/2, 1/4 or 1/8 scale, never below that. None decodes in full.
+    `min_long_side` says how many pixels the caller needs on the long side (a number, or a
+    function of the photo's long side); a larger JPEG may then be decoded at 1/2, 1/4 or 1/8
+    scale, never below that. None decodes in full.
     """
     data = _read(source, limits)
     image = _open(data, limits)
@@ -192,7 +195,7 @@ def _load_every_pixel(image: Image.Image) -> None:
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated
 
 
-def _decode(image: Image.Image, limits: Limits, min_long_side: int | None) -> DecodedImage:
+def _decode(image: Image.Image, limits: Limits, min_long_side: LongSide | None) -> DecodedImage:
     if image.format != "MPO" and getattr(image, "n_frames", 1) > 1:
         raise ImageRejected("animated", "Animated images and image sequences are not accepted.")
     exif = image.info.get("exif") or b""
@@ -225,14 +228,15 @@ def _apply_orientation(image: Image.Image) -> None:
         return
 
 
-def _draft(image: Image.Image, min_long_side: int) -> None:
+def _draft(image: Image.Image, min_long_side: LongSide) -> None:
     """Let libjpeg decode at 1/2, 1/4 or 1/8 scale, keeping about `min_long_side` pixels.
 
     Up to `DRAFT_SLACK` fewer pixels are accepted, so that the common 4032 px phone photo
     decodes at half scale (2016 px, twice as fast) for a 2048 px rendition.
     """
     width, height = image.size
-    factor = min_long_side * DRAFT_SLACK / max(width, height)
+    needed = min_long_side(max(width, height)) if callable(min_long_side) else min_long_side
+    factor = needed * DRAFT_SLACK / max(width, height)
     if factor < 1:
         image.draft("RGB", (max(1, math.ceil(width * factor)), max(1, math.ceil(height * factor))))
 

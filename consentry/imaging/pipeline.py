@@ -19,12 +19,14 @@ from consentry.imaging.encode import DEFAULT_MAX_SIDE, DEFAULT_QUALITY, encode_j
 
 @dataclass(frozen=True, slots=True)
 class BlurredPhoto:
-    """A finished rendition and the faces hidden in it (boxes in original pixels)."""
+    """A finished rendition and the faces hidden in it (boxes in original pixels), with
+    the reasons to check it by eye (`Detector.doubts`)."""
 
     jpeg: bytes
     faces: tuple[Face, ...]
     original_size: tuple[int, int]
     output_size: tuple[int, int]
+    doubts: tuple[str, ...] = ()
 
 
 def load(
@@ -36,13 +38,26 @@ def load(
 ) -> DecodedImage:
     """Decode with just enough pixels for both detection and a `max_side` rendition."""
     detector = detector or default_detector()
-    return decode_image(source, limits=limits, min_long_side=max(detector.long_side, max_side))
+
+    def needed(long_side: int) -> int:
+        return max(detector.needed_long_side(long_side), max_side)
+
+    return decode_image(source, limits=limits, min_long_side=needed)
 
 
 def find_faces(image: DecodedImage, *, detector: Detector | None = None) -> list[Face]:
     """Faces in `image`, in the original (upright, full-resolution) image's pixels."""
     detector = detector or default_detector()
-    return [face.scaled(image.scale_to_original) for face in detector.detect(image.pixels)]
+    found = detector.detect(image.pixels, original_size=image.original_size)
+    return [face.scaled(image.scale_to_original) for face in found]
+
+
+def doubts_about(
+    image: DecodedImage, faces: Sequence[Face], *, detector: Detector | None = None
+) -> tuple[str, ...]:
+    """Why the faces found in `image` deserve a look by eye (see `Detector.doubts`)."""
+    detector = detector or default_detector()
+    return detector.doubts(faces, *image.original_size)
 
 
 def render(
@@ -81,5 +96,9 @@ def blur_photo(
     faces = find_faces(image, detector=detector)
     jpeg, size = render(image, faces, mode=mode, max_side=max_side, quality=quality)
     return BlurredPhoto(
-        jpeg=jpeg, faces=tuple(faces), original_size=image.original_size, output_size=size
+        jpeg=jpeg,
+        faces=tuple(faces),
+        original_size=image.original_size,
+        output_size=size,
+        doubts=doubts_about(image, faces, detector=detector),
     )

@@ -16,6 +16,7 @@ class PhotosConfig(AppConfig):
         consent_narrowed.connect(on_consent_narrowed, dispatch_uid="photos.takedowns")
         leaflet_published.connect(on_leaflet_published, dispatch_uid="photos.takedowns")
 
+        from . import checks  # noqa: F401 (registers the face detector check)
         from .retention import register
 
         register()  # retention, erasure and export know photos through this

@@ -41,6 +41,14 @@ class Photo(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     detecting_since = models.DateTimeField(null=True, blank=True)
     detected_at = models.DateTimeField(null=True, blank=True)
+    # Why detection may have missed a face (codes of consentry.imaging.detect.DOUBTS,
+    # comma-separated): such a photo is published only after someone has looked at every
+    # face by eye and said so (checked_by, checked_at; audited as photo.faces_checked).
+    doubts = models.CharField(max_length=100, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -62,6 +70,17 @@ class Photo(models.Model):
         from .services import failure_message
 
         return failure_message(self.error) if self.error else ""
+
+    @property
+    def needs_check(self) -> bool:
+        """Detection had doubts and nobody has yet looked at every face by eye."""
+        return bool(self.doubts) and self.checked_at is None
+
+    @property
+    def doubt_texts(self) -> list[str]:
+        from .services import doubt_text
+
+        return [doubt_text(code) for code in self.doubts.split(",") if code]
 
     @property
     def can_retry(self) -> bool:

@@ -35,9 +35,18 @@ class PublishError(ValueError):
 def publish(photo: Photo, audience: gate.Audience, mode: Mode, *, actor) -> Publication:
     """Render for `audience`, store the rendition encrypted and record it, whole or not at
     all. Only a photo whose faces were found can be published: before that, faces the gate
-    does not know of would be published unblurred."""
-    if not Photo.objects.filter(pk=photo.pk, status=Photo.Status.READY).exists():
+    does not know of would be published unblurred; and a photo the detector was unsure of
+    only once someone has looked at every face by eye."""
+    current = Photo.objects.filter(pk=photo.pk).first()
+    if current is None or current.status != Photo.Status.READY:
         raise PublishError(_("Faces are not found in this photo yet; it cannot be published."))
+    if current.needs_check:
+        raise PublishError(
+            _(
+                "The detector was unsure about this photo. Look at every face on “Who is "
+                "who” first, add any it missed, and confirm there."
+            )
+        )
     if mode not in MODES:
         raise PublishError(_("Choose blur, pixelate or a black box."))
     decisions = gate.decide_faces(photo, audience)

@@ -15,12 +15,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from consentry.audit.services import record
 from consentry.imaging import ImageRejected, decode_image
 from consentry.imaging.decode import DEFAULT_LIMITS
 from consentry.imaging.detect import Face as FoundFace
-from consentry.imaging.pipeline import find_faces, load
+from consentry.imaging.pipeline import doubts_about, find_faces, load
 from consentry.schools.access import leads_school
 from consentry.schools.models import Group, StaffRole
 
@@ -187,6 +188,7 @@ def detect(photo_id: int) -> str:
     try:
         image = load(read_original(photo))
         found = find_faces(image)
+        doubts = doubts_about(image, found)
     except ImageRejected as exc:
         return _fail(photo_id, exc.code)
     except crypto.DecryptionFailed:
@@ -194,7 +196,7 @@ def detect(photo_id: int) -> str:
     except Exception:
         logger.exception("Face detection failed for photo %s", photo_id)
         return _fail(photo_id, "detection_failed")
-    return _finish(photo_id, found)
+    return _finish(photo_id, found, doubts)
 
 
 def _claim(photo_id: int) -> Photo | None:
@@ -209,7 +211,7 @@ def _claim(photo_id: int) -> Photo | None:
     return photo
 
 
-def _finish(photo_id: int, found: list[FoundFace]) -> str:
+def _finish(photo_id: int, found: list[FoundFace], doubts: tuple[str, ...]) -> str:
     with transaction.atomic():
         photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
         if photo is None or photo.status != Photo.Status.DETECTING:
@@ -217,8 +219,40 @@ def _finish(photo_id: int, found: list[FoundFace]) -> str:
         photo.faces.filter(source=Face.Source.DETECTOR).delete()
         Face.objects.bulk_create(_face_row(photo, face) for face in found)
         photo.status, photo.detected_at = Photo.Status.READY, timezone.now()
-        photo.save(update_fields=["status", "detected_at"])
+        photo.doubts, photo.checked_by, photo.checked_at = ",".join(doubts), None, None
+        photo.save(update_fields=["status", "detected_at", "doubts", "checked_by", "checked_at"])
     return "ready"
+
+
+DOUBT_TEXTS = {
+    "uncertain": _lazy(
+        "Many faces were found with low confidence, so the detector may have missed some."
+    ),
+    "very_large": _lazy("The photo is very large and was searched in parts."),
+}
+
+
+def doubt_text(code: str) -> str:
+    """Why a photo must be looked at by eye, for the page (codes: Detector.doubts)."""
+    return str(DOUBT_TEXTS.get(code, code))
+
+
+def confirm_checked(photo: Photo, *, actor) -> None:
+    """Record that `actor` looked at every face of a doubtful photo by eye (and drew any
+    the detector missed), which lets it be published. Why a person: a missed face is a
+    child shown without consent, and the detector said it was unsure."""
+    with transaction.atomic():
+        updated = Photo.objects.filter(
+            pk=photo.pk, status=Photo.Status.READY, checked_at=None
+        ).update(checked_by=actor, checked_at=timezone.now())
+        if updated:
+            record(
+                "photo.faces_checked",
+                actor=actor,
+                obj=photo,
+                school_id=photo.school_id,
+                data={"doubts": photo.doubts, "faces": photo.faces.count()},
+            )
 
 
 def _face_row(photo: Photo, face: FoundFace) -> Face:

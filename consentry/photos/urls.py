@@ -10,6 +10,7 @@ urlpatterns = [
     path("photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
     path("photos/<int:photo_id>/faces/", views.photo_tag, name="photo_tag"),
     path("photos/<int:photo_id>/faces/add/", views.photo_add_face, name="photo_add_face"),
+    path("photos/<int:photo_id>/faces/checked/", views.photo_checked, name="photo_checked"),
     path("photos/<int:photo_id>/review/", views.photo_review, name="photo_review"),
     path("photos/<int:photo_id>/rendition/", views.photo_rendition, name="photo_rendition"),
     path(

@@ -168,6 +168,17 @@ def _save_tags(request, photo: Photo):
     return redirect("photo_tag", photo_id=(following or photo).pk)
 
 
+@login_required
+@require_POST
+def photo_checked(request, photo_id: int):
+    """The teacher has looked at every face of a photo the detector was unsure of."""
+    photo = _get_photo_for_user(request.user, photo_id)
+    _may_change(request.user, photo)
+    services.confirm_checked(photo, actor=request.user)
+    messages.success(request, _("Thank you: the photo can now be published."))
+    return redirect("photo_tag", photo_id=photo.pk)
+
+
 class FaceBoxForm(forms.Form):
     x = forms.IntegerField(label=gettext_lazy("From the left (px)"), min_value=0)
     y = forms.IntegerField(label=gettext_lazy("From the top (px)"), min_value=0)
