@@ -5,7 +5,9 @@
 
 Reads the development set in shared/datasets/faces-dev (read its README.md: the photos and
 annotations must never be copied into this repository, so this script only reads them and
-writes its outputs to a temporary folder). In one run, on the same files:
+writes its outputs to a temporary folder) and makes its size classes from it in a temporary
+folder (bench/face_sizes.py: as they are, 500 px web photos, 4032 px phone photos, close-ups,
+EXIF-rotated). In one run, per size class, on the same files:
 
 - consentry: our whole path per photo (decode, detect, blur, encode) at its chosen settings;
 - deface: deface's own image path (`deface.deface.image_detect`, as its CLI runs it) with its
@@ -18,7 +20,11 @@ height (< 20, 20-40, 40-80, >= 80 px) at IoU 0.5 and 0.3 for the "official" and 
 subsets separately, detections and false positives, milliseconds per photo and the peak
 memory of a fresh process running each method over the set. Times are the fastest of
 `--repeats` runs of each photo, the methods interleaved photo by photo, so that other load
-on the machine hurts all three alike. JSON goes to bench/results/ (git-ignored).
+on the machine hurts all three alike; "batch ms" is `consentry blur`'s own path over the
+whole class (blur_files: decode to encode, one photo per CPU, one shared model), which is
+the command's time less its process start. The summary gives one row per size class with
+the worst face size, both tools' coverage and the ratios, and how many photos with a missed
+face the detector's doubts sent for a look by eye. JSON goes to bench/results/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -125,6 +131,7 @@ class Detections:
     boxes: np.ndarray  # [x, y, w, h] as the detector reports them
     scores: np.ndarray
     mask: np.ndarray  # bool (H, W): the pixels that were anonymised at full strength
+    doubtful: bool = False  # consentry: the photo would wait for a look by eye
 
 
 @dataclass
@@ -175,7 +182,9 @@ class Consentry:
         (out_dir / f"{photo.path.stem}.jpg").write_bytes(result.jpeg)
         boxes = np.asarray([[f.x, f.y, f.w, f.h] for f in result.faces]).reshape(-1, 4)
         scores = np.asarray([f.score for f in result.faces])
-        return Detections(boxes, scores, rect_mask(photo, boxes, CORE_PADDING))
+        return Detections(
+            boxes, scores, rect_mask(photo, boxes, CORE_PADDING), doubtful=bool(result.doubts)
+        )
 
 
 class Deface:
@@ -313,7 +322,7 @@ def peak_memory(method: str, photos: list[Photo], options: dict[str, Any]) -> fl
 
 
 def score(photos: list[Photo], found: dict[str, Detections]) -> dict[str, Any]:
-    coverage, recall50, recall30 = Tally(), Tally(), Tally()
+    coverage, recall50, recall30, checked = Tally(), Tally(), Tally(), Tally()
     detections = fps = 0
     for photo in photos:
         det = found[photo.name]
@@ -321,8 +330,10 @@ def score(photos: list[Photo], found: dict[str, Detections]) -> dict[str, Any]:
         fps += false_positives(det.boxes, photo.gt, photo.ignore)
         hit50 = match(det.boxes, det.scores, photo.gt, 0.5)
         hit30 = match(det.boxes, det.scores, photo.gt, 0.3)
+        missed = False
         for i, (x, y, w, h) in enumerate(photo.gt.astype(int)):
             covered = det.mask[y : y + h, x : x + w].mean() >= 0.5 if w and h else False
+            missed = missed or not covered
             size = bucket(h)
             for key in ("all", photo.subset, f"{photo.subset} {size}", f"all {size}"):
                 coverage.add(key, bool(covered))
@@ -330,7 +341,13 @@ def score(photos: list[Photo], found: dict[str, Detections]) -> dict[str, Any]:
             recall30.add(f"{photo.subset} {size}", bool(hit30[i]))
             recall50.add(photo.subset, bool(hit50[i]))
             recall30.add(photo.subset, bool(hit30[i]))
+        # Fail safe: of the photos with a missed face, how many the doubts send to a person;
+        # and how many photos are sent in all.
+        if missed:
+            checked.add("missed", det.doubtful)
+        checked.add("all", det.doubtful)
     return {
+        "checked": checked,
         "coverage": coverage,
         "recall50": recall50,
         "recall30": recall30,
@@ -499,12 +516,14 @@ def summary(methods: list[str], results: dict[str, dict[str, Any]]) -> None:
         "\nPer size class. coverage: faces at least half anonymised; worst: the weakest face"
         " size; ms: the whole path per photo, one at a time; batch ms: `consentry blur` over"
         " the class (one photo per CPU); speed: deface's ms over ours, photo by photo and in"
-        " a batch (deface works one photo at a time)"
+        " a batch (deface works one photo at a time); by eye: photos with a missed face that"
+        " consentry's doubts send for a look by eye / all photos with a missed face, then"
+        " photos sent / all photos"
     )
     header = f"{'size class':13s}{'photos':>7s}{'faces':>6s}"
     for m in ours + peers:
         header += f" | {m[:17]:>17s} {'>=40px':>7s} {'worst':>12s} {'ms':>6s}"
-    header += f" | {'batch ms':>8s}"
+    header += f" | {'batch ms':>8s} | {'by eye':>13s}"
     if peers:
         header += f" | {'cov ratio':>9s} {'speed':>6s} {'batch':>6s}"
     print(header + f" | {'floor ms':>8s}")
@@ -527,7 +546,12 @@ def summary(methods: list[str], results: dict[str, dict[str, Any]]) -> None:
             for key in ("all", *(f"all {b}" for b in BUCKETS)):
                 totals[m].totals[key] = totals[m].totals.get(key, 0) + coverage.totals.get(key, 0)
                 totals[m].hits[key] = totals[m].hits.get(key, 0) + coverage.hits.get(key, 0)
-        line += f" | {result['batch_ms']:8.0f}"
+        checked = scores["consentry"]["checked"]
+        by_eye = (
+            f"{checked.hits.get('missed', 0)}/{checked.totals.get('missed', 0)}"
+            f" {checked.hits.get('all', 0)}/{checked.totals.get('all', 0)}"
+        )
+        line += f" | {result['batch_ms']:8.0f} | {by_eye:>13s}"
         if peers:
             ratio = scores["consentry"]["coverage"].share("all") / scores["deface"][
                 "coverage"
@@ -574,6 +598,8 @@ def write_json(
                     "false_positives": result["scores"][m]["false_positives"],
                     "ms_per_photo": result["ms"][m],
                     "batch_ms_per_photo": result["batch_ms"] if m == "consentry" else None,
+                    "sent_for_a_look": result["scores"][m]["checked"].hits,
+                    "photos_missed_and_all": result["scores"][m]["checked"].totals,
                     "ms_by_photo": result["times"][m],
                     "peak_memory_mib": result["memory"].get(m),
                 }

@@ -13,12 +13,16 @@ The passes, chosen from the photo's size (bench/faces.py prints the evidence per
   most `max_upscale` (small web photos) and shrunk by at most `min_scale` (a 4032 px phone
   photo is looked at at 2016 px, so that its 30 px faces are not shrunk out of sight);
   a fine copy larger than `tile_side` is cut into overlapping tiles, so memory stays flat;
-- a coarse pass at `coarse_side` px finds the faces too large for the fine pass (a close-up
-  on a phone: a face of 1300 px is beyond the network's largest anchors); it runs only when
-  the fine copy is much larger, and only its large boxes count;
-- boxes taller than `large_box` px (as the fine pass sees them) must reach `large_threshold`
-  rather than `threshold`: a missed face is published, while a wrongly blurred patch only
-  looks odd, but large low-score boxes were almost all walls, windows and shirts;
+- a coarse pass at `coarse_side` px at most (never enlarged, and at most a `COARSE_FRACTION`
+  of the fine copy) finds the faces too large for the fine pass (a close-up on a phone: a
+  face of 1300 px is beyond the network's largest anchors); it runs only when a face filling
+  the photo's height would not fit the fine pass, and only its large boxes count. On the
+  development set it also finds a few 40-60 px faces the fine pass scores too low;
+- the score threshold is low (`threshold`, 0.06: half the 0.12 first tuned, +2 points of
+  coverage on every size class for about twice the stray boxes) because a missed face is
+  published, while a wrongly blurred patch only looks odd; boxes taller than `large_box` px
+  (as the fine pass sees them) must reach `large_threshold`, since large low-score boxes
+  were almost all walls, windows and shirts;
 - overlapping boxes of all passes are merged by non-maximum suppression at IoU `nms_iou`.
 
 No face embeddings or landmarks are kept: only boxes and scores.
@@ -45,11 +49,15 @@ _VARIANCE_SIZE = 0.2
 _MEAN_BGR = (104.0, 117.0, 123.0)
 _ALIGN = 32  # the network halves the size five times; pad to keep anchors exact
 
+# The coarse pass looks at a copy at most this many times smaller than the fine one: a
+# face filling the photo's height then still fits the network's largest anchors.
+COARSE_FRACTION = 2.4
+
 # Detector.doubts: a photo with this many boxes scoring under UNCERTAIN_SCORE is looked at
 # by eye before it is published (bench/faces.py counts how many photos with a missed face
 # this catches).
 UNCERTAIN_SCORE = 0.5
-UNCERTAIN_COUNT = 8
+UNCERTAIN_COUNT = 12
 DOUBTS = {
     "uncertain": "many faces were found with low confidence, so some may have been missed",
     "very_large": "the photo is very large and was searched in parts",
@@ -111,7 +119,7 @@ class Detector:
         min_scale: float = 0.5,
         coarse_side: int = 640,
         tile_side: int = 2048,
-        threshold: float = 0.12,
+        threshold: float = 0.06,
         large_threshold: float = 0.3,
         large_box: float = 48.0,
         nms_iou: float = 0.4,
@@ -138,11 +146,15 @@ class Detector:
         return math.ceil(long_side * min(1.0, self.detection_scale(long_side, long_side)))
 
     def passes(self, width: int, height: int) -> list[Pass]:
-        """The fine pass, and a coarse one for large faces when the fine copy is large."""
+        """The fine pass, and a coarse one (never enlarged) for faces too large for the
+        fine pass: only when a face filling the photo's height would be larger than
+        `coarse_side` px in the fine copy, and the coarse copy is clearly smaller."""
         fine = self.detection_scale(width, height)
         chosen = [Pass(fine)]
-        coarse = self.coarse_side / max(width, height, 1)
-        if self.coarse_side and coarse * 1.5 <= fine:
+        longest = max(width, height, 1)
+        coarse = min(self.coarse_side / longest, fine / COARSE_FRACTION, 1.0)
+        tallest_face = min(width, height) * fine
+        if self.coarse_side and tallest_face > self.coarse_side and coarse * 1.5 <= fine:
             chosen.append(Pass(coarse, min_height=self.large_box / fine))
         return chosen
 

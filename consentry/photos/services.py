@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from consentry.audit.services import record
 from consentry.imaging import ImageRejected, decode_image
@@ -225,10 +225,10 @@ def _finish(photo_id: int, found: list[FoundFace], doubts: tuple[str, ...]) -> s
 
 
 DOUBT_TEXTS = {
-    "uncertain": _lazy(
+    "uncertain": gettext_lazy(
         "Many faces were found with low confidence, so the detector may have missed some."
     ),
-    "very_large": _lazy("The photo is very large and was searched in parts."),
+    "very_large": gettext_lazy("The photo is very large and was searched in parts."),
 }
 
 
@@ -242,9 +242,11 @@ def confirm_checked(photo: Photo, *, actor) -> None:
     the detector missed), which lets it be published. Why a person: a missed face is a
     child shown without consent, and the detector said it was unsure."""
     with transaction.atomic():
-        updated = Photo.objects.filter(
-            pk=photo.pk, status=Photo.Status.READY, checked_at=None
-        ).update(checked_by=actor, checked_at=timezone.now())
+        updated = (
+            Photo.objects.filter(pk=photo.pk, checked_at=None)
+            .exclude(doubts="")
+            .update(checked_by=actor, checked_at=timezone.now())
+        )
         if updated:
             record(
                 "photo.faces_checked",

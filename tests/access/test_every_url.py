@@ -264,6 +264,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("photo_tag", "POST"):       row(404, 404, 404, TAGS, 404, TAGS, 403, 404, 404, LOGIN),
     ("photo_add_face", "GET"):   everyone(405, anonymous=LOGIN),
     ("photo_add_face", "POST"):  row(404, 404, 404, TAGS, 404, TAGS, 403, 404, 404, LOGIN),
+    # The probe photo has a doubt: those who tag confirm they looked at every face.
+    ("photo_checked", "GET"):    everyone(405, anonymous=LOGIN),
+    ("photo_checked", "POST"):   row(404, 404, 404, TAGS, 404, TAGS, 403, 404, 404, LOGIN),
     # Review and publish: the same people see renditions and download publications; those
     # who upload publish. The probe photo's detection failed, so publishing it is refused
     # (nobody is among WRITERS); tests/photos/test_publishing.py publishes for real.
@@ -359,6 +362,7 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("photo_delete", "POST"): {"teacher", "leadership"},
     ("photo_tag", "POST"): {"teacher", "leadership"},
     ("photo_add_face", "POST"): {"teacher", "leadership"},
+    ("photo_checked", "POST"): {"teacher", "leadership"},
     ("takedown_confirm", "POST"): {"teacher", "leadership"},
 }
 

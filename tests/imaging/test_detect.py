@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from consentry.imaging import Detector, RetinaFace, YuNet, default_detector, detector_named
-from consentry.imaging.detect import _anchors, _nms, _tiles, detector_class
+from consentry.imaging.detect import COARSE_FRACTION, _anchors, _nms, _tiles, detector_class
 
 from .conftest import ASTRONAUT_FACE, iou
 
@@ -50,6 +50,8 @@ def test_detection_scale_caps_enlargement_and_shrinking():
 def test_a_coarse_pass_looks_for_large_faces_only_when_the_fine_copy_is_much_larger():
     detector = Detector(long_side=1536, coarse_side=640, large_box=48)
     assert [look.scale for look in detector.passes(300, 200)] == [2.0]  # fine copy 600 px
+    fine, coarse = detector.passes(500, 375)  # a web photo: the coarse copy is never enlarged
+    assert fine.scale == 2.0 and coarse.scale == pytest.approx(2.0 / COARSE_FRACTION)
     fine, coarse = detector.passes(1024, 768)
     assert (fine.scale, coarse.scale, coarse.min_height) == (1.5, 0.625, 32)
     fine, coarse = detector.passes(4032, 3024)

@@ -50,9 +50,12 @@ def small_jpeg() -> bytes:
 
 def make_probe_photo(world: World) -> Photo:
     """For the access table: a photo of the teacher's group whose detection failed, so that
-    "try again" changes something when it is let through."""
+    "try again" changes something when it is let through, and with a doubt left from an
+    earlier detection, so that "I have checked every face" does too."""
     photo = make_photo(world, small_jpeg())
-    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, error="damaged")
+    Photo.objects.filter(pk=photo.pk).update(
+        status=Photo.Status.FAILED, error="damaged", doubts="uncertain"
+    )
     Face.objects.create(photo=photo, x=1, y=1, w=10, h=10, source=Face.Source.MANUAL)
     return photo
 
