@@ -364,6 +364,9 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "shutdown_graceful_timeout": 60,
 }
 CONSENTRY_RENDITION_MAX_PX = envint("CONSENTRY_RENDITION_MAX_PX", 2048)  # long side of a rendition
+# One request may carry at most this many files (Django answers 400 beyond it): each photo is
+# decoded in turn, so a request of thousands of small bombs cannot hold a worker for minutes.
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("CONSENTRY_MAX_FILES_PER_REQUEST", 30)
 
 DEFAULT_FROM_EMAIL = os.environ.get("CONSENTRY_FROM_EMAIL", "Consentry <noreply@consentry.local>")
 MAILERS = {

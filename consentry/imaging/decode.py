@@ -10,8 +10,10 @@ Decisions (documented here because the tests hold us to them):
 - Formats: JPEG (MPO photos with an embedded depth map count as JPEG: their first image is
   used), PNG, WebP and, when `pillow-heif` is installed, HEIC/HEIF. Anything else is
   refused; Pillow is only allowed to try these plugins, which keeps the parser surface small.
-- Size: at most `Limits.max_bytes` bytes and `Limits.max_pixels` pixels. The pixel count is
-  checked from the header, before any pixel is decoded.
+- Size: at most `Limits.max_bytes` bytes, `Limits.max_pixels` pixels and
+  `Limits.max_decoded_bytes` of decoded data (a small file can still decode to gigabytes: a
+  486 KB 16-bit RGBA PNG of 64 MP). Both are checked from the header, before any pixel is
+  decoded.
 - Animated images (APNG, animated WebP, HEIC sequences) are refused: which frame would be
   published is ambiguous, and blurring only one frame would leak the others.
 - Metadata is never carried over (see encode.py); EXIF larger than `max_exif_bytes` is
@@ -63,6 +65,9 @@ class Limits:
 
     max_bytes: int = 50 * 1024 * 1024
     max_pixels: int = 64_000_000  # a 48 MP phone photo fits; a decompression bomb does not
+    # Pixels times the bytes each takes as stored: a 48 MP 8-bit phone photo needs 144 MB, a
+    # 64 MP 16-bit RGBA PNG (under max_pixels, but 8 bytes a pixel) 512 MB and is refused.
+    max_decoded_bytes: int = 256 * 1024 * 1024
     max_exif_bytes: int = 512 * 1024  # real EXIF with a thumbnail is under 64 KiB
 
 
@@ -162,10 +167,31 @@ def _open(data: bytes, limits: Limits) -> Image.Image:
     if width < 1 or height < 1:
         image.close()
         raise ImageRejected("damaged", "This photo is damaged or incomplete.")
-    if width * height > limits.max_pixels:
+    if width * height > limits.max_pixels or _decoded_bytes(image) > limits.max_decoded_bytes:
         image.close()
         raise _too_many_pixels()
     return image
+
+
+def _decoded_bytes(image: Image.Image) -> int:
+    """The memory decoding takes, read from the header: pixels x bands x bytes per band of
+    the stored data (a PNG's raw mode says `RGBA;16B` for 16 bits a band)."""
+    width, height = image.size
+    tiles = getattr(image, "tile", None)
+    args = tiles[0].args if tiles else None
+    raw_mode = args if isinstance(args, str) else args[0] if isinstance(args, tuple) else ""
+    bytes_per_band = 2 if "16" in str(raw_mode) or image.mode.startswith("I;16") else 1
+    return width * height * len(image.getbands()) * bytes_per_band
+
+
+def is_image(head: bytes) -> bool:
+    """Whether a file starting with `head` (its first 64 bytes or so) claims to be a photo
+    in a format the engine reads: then only `decode_image` may judge it, whatever else it
+    might also look like (a HEIC photo starts with an `ftyp` box, like an MP4 video)."""
+    return any(
+        Image.OPEN[name][1] is None or Image.OPEN[name][1](head)  # type: ignore[misc]
+        for name in _formats()
+    )
 
 
 def _too_many_pixels() -> ImageRejected:

@@ -13,13 +13,16 @@ gate says now:
   daily sweep of every school (`tasks.sweep_takedowns`), which is also the safety net.
 
 Per current publication whose snapshot shows the pupil visible while the gate would now
-hide them:
+hide them, Consentry stops serving it at once, whatever the audience: it re-renders the
+photo with the face hidden, stores the replacement and withdraws the old publication (its
+row, hash and snapshot stay as proof; its key and file are destroyed), so that downloads,
+the group's zip and every family's export show the replacement from that moment. Then:
 
-- internal audiences (categories 1-3, the rendition lives in Consentry): re-render with the
-  face hidden, store the replacement, withdraw the old publication (its row, hash and
-  snapshot stay as proof; its key and file are destroyed) and close the take-down at once;
-- external audiences (category 4 and separate requests, the photo went outside): an open
-  take-down and a mail to the publisher, who (or the leadership) confirms the removal.
+- internal audiences (categories 1-3, the rendition lives in Consentry): the take-down is
+  closed at once;
+- external audiences (category 4 and separate requests, a copy may have gone outside): the
+  take-down stays open and the publisher is mailed; they (or the leadership) confirm that
+  the copy outside was removed, which is all the take-down then records.
 
 Everything is keyed on (publication, pupil), so the task may run twice. A pupil who was
 blurred in a publication already produces nothing for it.
@@ -44,7 +47,7 @@ from consentry.mail.models import OutgoingMail
 from consentry.mail.services import queue_mail
 from consentry.schools.models import Pupil
 
-from . import gate, publishing
+from . import crypto, gate, publishing
 from .models import Face, Publication, TakeDown, VisiblePupil
 
 INTERNAL = (1, 2, 3)  # portfolio, class group, school: renditions that live in Consentry
@@ -201,28 +204,6 @@ def _audience(publication: Publication) -> gate.Audience:
 
 @transaction.atomic
 def _replace(publication: Publication, pupil: Pupil) -> TakeDown:
-    """Re-render with the current decisions, but never show a face the old one hid, nor the
-    pupil this take-down is for: the replacement is not reviewed by a teacher, so it may only
-    show less."""
-    photo = publication.photo
-    may_show = {e["pupil_id"] for e in publication.snapshot if e["visible"]} - {pupil.pk}
-    decisions = [
-        d
-        if d.face.kind != Face.Kind.PUPIL or d.face.pupil_id in may_show or not d.visible
-        else gate.FaceDecision(d.face, False, "no_consent", d.state)
-        for d in gate.decide_faces(photo, _audience(publication))
-    ]
-    replacement = publishing.store(
-        photo,
-        _audience(publication),
-        publication.mode,  # type: ignore[arg-type]
-        decisions,
-        actor=publication.published_by,
-        action="photo.republished",
-        audit_actor="system",
-        data={"photo": photo.pk, "replaces": publication.pk, "pupil_id": pupil.pk},
-    )
-    publishing.withdraw(publication)
     takedown = TakeDown.objects.create(
         publication=publication,
         pupil=pupil,
@@ -230,7 +211,7 @@ def _replace(publication: Publication, pupil: Pupil) -> TakeDown:
         reason=_reason(publication, pupil),
         status=TakeDown.Status.DONE,
         done_at=timezone.now(),
-        replacement=replacement,
+        replacement=_rerender(publication, pupil),
     )
     _audit("photo.takedown.done", takedown, actor="system")
     return takedown
@@ -243,12 +224,45 @@ def _ask_publisher(publication: Publication, pupil: Pupil) -> TakeDown:
         pupil=pupil,
         kind=TakeDown.Kind.EXTERNAL,
         reason=_reason(publication, pupil),
+        replacement=_rerender(publication, pupil),
     )
     _audit("photo.takedown.opened", takedown, actor="system")
     publisher = publication.published_by
     if publisher is not None and publisher.is_active:
         _mail(takedown, publisher)
     return takedown
+
+
+def _rerender(publication: Publication, pupil: Pupil) -> Publication | None:
+    """Replace `publication` at once with a rendition that hides `pupil`, and withdraw it.
+
+    The replacement is re-rendered with the current decisions, but never shows a face the
+    old one hid, nor the pupil this take-down is for: nobody reviews it, so it may only show
+    less. A photo whose original is gone (retention) gets no replacement: it is withdrawn.
+    """
+    photo = publication.photo
+    may_show = {e["pupil_id"] for e in publication.snapshot if e["visible"]} - {pupil.pk}
+    decisions = [
+        d
+        if d.face.kind != Face.Kind.PUPIL or d.face.pupil_id in may_show or not d.visible
+        else gate.FaceDecision(d.face, False, "no_consent", d.state)
+        for d in gate.decide_faces(photo, _audience(publication))
+    ]
+    try:
+        replacement = publishing.store(
+            photo,
+            _audience(publication),
+            publication.mode,  # type: ignore[arg-type]
+            decisions,
+            actor=publication.published_by,
+            action="photo.republished",
+            audit_actor="system",
+            data={"photo": photo.pk, "replaces": publication.pk, "pupil_id": pupil.pk},
+        )
+    except (FileNotFoundError, crypto.DecryptionFailed):
+        replacement = None  # the original is destroyed (retention): withdraw only
+    publishing.withdraw(publication)
+    return replacement
 
 
 def _mail(takedown: TakeDown, publisher) -> OutgoingMail:
@@ -278,8 +292,9 @@ def _mail(takedown: TakeDown, publisher) -> OutgoingMail:
 
 @transaction.atomic
 def confirm(takedown: TakeDown, *, actor) -> None:
-    """The photo was removed outside: withdraw the publication and close every open
-    take-down of it (one removal covers every pupil in it)."""
+    """The photo was removed outside: close every open take-down of it (one removal covers
+    every pupil in it). Consentry itself stopped serving it when the take-down opened; an
+    older take-down may still find it current, so it is withdrawn here too if need be."""
     publication = Publication.objects.select_for_update().get(pk=takedown.publication_id)
     if publication.withdrawn_at is None:
         publishing.withdraw(publication)

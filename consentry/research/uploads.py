@@ -2,8 +2,13 @@
 
 Photos (JPEG, PNG, WebP, HEIC) are opened by the image engine and stored again as a JPEG
 without any metadata: a phone photo's EXIF carries where it was taken and by which device,
-which the leaflet's promise of anonymised material does not allow. Videos must be MP4 or
-WebM and documents PDF, recognised by their first bytes; they are stored as uploaded.
+which the leaflet's promise of anonymised material does not allow. Whatever claims to be
+one of those formats goes to the image engine and nowhere else (a HEIC photo begins with an
+`ftyp` box like an MP4 video, and must not be stored as a video with its GPS position).
+Videos must be MP4 or WebM and documents PDF, recognised by their real structure: FFmpeg
+(through PyAV) must open the container and find a video stream in it, and pypdf must read
+the document's pages; first bytes alone prove nothing (`ftypisom<html>` is not a video).
+They are stored as uploaded.
 
 Nothing here writes a file: `inspect` returns what should be stored, or raises
 `MaterialRejected` with a message for the uploader.
@@ -18,6 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from consentry.imaging import ImageRejected, Limits, decode_image, encode_jpeg
+from consentry.imaging.decode import is_image
 
 DEFAULT_MAX_BYTES = 500 * 1024 * 1024  # a few minutes of classroom video
 PHOTO_QUALITY = 92
@@ -54,22 +60,70 @@ def inspect(upload: UploadedFile) -> Inspected:
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     upload.seek(0)
+    if is_image(head):
+        return _photo(upload)
     if head.startswith(b"%PDF-"):
+        if not _is_pdf(upload):
+            raise MaterialRejected(_("This PDF document is damaged or cannot be read."))
         return _as_is(upload, "document", "application/pdf")
-    video_type = _video_type(head)
+    video_type = _video_type(upload)
     if video_type:
         return _as_is(upload, "video", video_type)
-    return _photo(upload)
+    raise MaterialRejected(_not_accepted())
 
 
-def _video_type(head: bytes) -> str | None:
-    """MP4 has an `ftyp` box first (QuickTime's own brand `qt  ` is not MP4); WebM is an
-    EBML file whose document type is `webm`."""
-    if head[4:8] == b"ftyp" and head[8:12] != b"qt  ":
-        return "video/mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head:
-        return "video/webm"
-    return None
+def _not_accepted() -> str:
+    return _(
+        "This file is not a photo (JPEG, PNG, WebP or HEIC), a video (MP4 or WebM) or a PDF "
+        "document."
+    )
+
+
+def _is_pdf(upload: UploadedFile) -> bool:
+    """pypdf reads the cross-reference table and every page object: a renamed or truncated
+    file fails. Encrypted PDFs are refused too (nobody could review them)."""
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = pypdf.PdfReader(upload, strict=False)
+        return not reader.is_encrypted and len(reader.pages) > 0
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError):
+        return False
+    finally:
+        upload.seek(0)
+
+
+# FFmpeg's names for the containers we accept, and the content type each is stored as.
+VIDEO_CONTAINERS = {"mp4": "video/mp4", "webm": "video/webm"}
+
+
+def _video_type(upload: UploadedFile) -> str | None:
+    """The content type if FFmpeg opens the file as an MP4 or WebM container with at least
+    one video stream whose codec it knows, else None. Only the container's headers are read,
+    never the whole file."""
+    import av
+
+    try:
+        with av.open(upload.file, mode="r", format=None) as container:
+            names = set(container.format.name.split(","))
+            streams = container.streams.video
+            if not streams or streams[0].codec_context is None:
+                return None
+            kind = next((VIDEO_CONTAINERS[n] for n in ("mp4", "webm") if n in names), None)
+            if kind == "video/webm" and "matroska" in names:
+                kind = _webm_or_matroska(upload)
+            return kind
+    except (av.FFmpegError, ValueError, OSError, UnicodeDecodeError):
+        return None
+    finally:
+        upload.seek(0)
+
+
+def _webm_or_matroska(upload: UploadedFile) -> str | None:
+    """FFmpeg names Matroska and WebM as one demuxer; WebM says so in its EBML header."""
+    upload.seek(0)
+    return "video/webm" if b"webm" in upload.read(HEAD_BYTES) else None
 
 
 def _as_is(upload: UploadedFile, kind: str, content_type: str) -> Inspected:
@@ -86,12 +140,7 @@ def _photo(upload: UploadedFile) -> Inspected:
         decoded = decode_image(upload.read(limits.max_bytes + 1), limits=limits)
     except ImageRejected as rejected:
         if rejected.code == "not_an_image":
-            raise MaterialRejected(
-                _(
-                    "This file is not a photo (JPEG, PNG, WebP or HEIC), a video (MP4 or "
-                    "WebM) or a PDF document."
-                )
-            ) from None
+            raise MaterialRejected(_not_accepted()) from None
         raise MaterialRejected(
             _("This photo cannot be used: it is damaged, animated or too large.")
         ) from None

@@ -23,9 +23,9 @@ def png_chunk(kind: bytes, payload: bytes) -> bytes:
     )
 
 
-def png_header_only(width: int, height: int) -> bytes:
+def png_header_only(width: int, height: int, *, bits: int = 8, colour_type: int = 2) -> bytes:
     """A tiny PNG file that claims to be width x height (a decompression bomb's header)."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, bits, colour_type, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + png_chunk(b"IHDR", header)
@@ -102,6 +102,19 @@ def test_truncated_files_are_refused_whatever_pillow_was_told(astronaut, fmt, mo
     data = encode(astronaut, fmt)
     assert rejected(data[: len(data) // 2]).code == "damaged"
     assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as it was
+
+
+def test_a_small_file_that_decodes_to_too_many_bytes_is_refused_from_its_header():
+    """8000 x 7999 is under the pixel limit, but 16-bit RGBA takes 8 bytes a pixel (512 MB):
+    refused before any pixel is decoded. The same size at 8-bit RGB (192 MB) is decoded."""
+    bomb = png_header_only(8000, 7999, bits=16, colour_type=6)
+    assert len(bomb) < 1000
+    assert rejected(bomb).code == "too_many_pixels"
+    small = Limits(max_decoded_bytes=100 * 100 * 4 * 2 - 1)
+    assert rejected(png_header_only(100, 100, bits=16, colour_type=6), limits=small).code == (
+        "too_many_pixels"
+    )
+    assert decode_image(encode(np.zeros((100, 100, 3), np.uint8)), limits=small).size == (100, 100)
 
 
 def test_corrupt_png_data_is_rejected(astronaut):

@@ -168,3 +168,12 @@ def test_a_failing_row_write_leaves_no_file(world, monkeypatch):
         make_photo(world)
     assert not Photo.objects.exists()
     assert storage.stored_names() == set()
+
+
+def test_a_request_with_too_many_files_is_refused_whole(world):
+    """Each photo is decoded in turn: a request may carry at most 30 files (Django answers
+    400 before any is read), and none of them is stored."""
+    files = [upload(astronaut_jpeg(), f"{n}.jpg") for n in range(31)]
+    response = _post(_client(world.teacher), world.group, *files, **{"accept": "text/html"})
+    assert response.status_code == 400
+    assert not Photo.objects.exists()

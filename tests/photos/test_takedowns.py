@@ -1,6 +1,9 @@
 """Withdrawal reaches what was published: take-downs after a no, a never flag or a withdrawn
 answer to a separate request."""
 
+import io
+import zipfile
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -89,18 +92,58 @@ def test_a_public_photo_gets_an_open_take_down_and_a_mail_to_the_publisher(
     assert mail.subject == f"Remove a published photo: {publishing.filename(public)}"
     assert f"/takedowns/{takedown.pk}/" in mail.body
     assert "Emma" not in mail.body + mail.subject
-    public.refresh_from_db()
-    assert public.withdrawn_at is None  # until the publisher says it is removed
 
     teacher = _client(world.teacher)
     url = reverse("takedown_confirm", args=[takedown.pk])
     assert "I removed it everywhere it was posted" in teacher.get(url).content.decode()
     assert teacher.post(url).status_code == 302
     takedown.refresh_from_db()
-    public.refresh_from_db()
     assert (takedown.status, takedown.done_by) == ("done", world.teacher)
-    assert public.withdrawn_at is not None
     assert AuditEntry.objects.filter(action="photo.takedown.confirmed").count() == 1
+
+
+def test_a_public_photo_is_no_longer_served_the_moment_consent_lapses(world, photo, after_commit):
+    """Before anyone confirms the removal outside, Consentry itself serves only a version
+    with the face hidden: the download, the group's zip and the families' exports."""
+    public = publish(photo, 4, "blur", actor=world.teacher)
+    visible = read_rendition(public)
+    with after_commit():
+        decide(world.other_parent, world.emma, {4: False})
+    takedown = TakeDown.objects.get()
+    assert takedown.status == "open"  # the copy outside is still to be removed
+    public.refresh_from_db()
+    assert public.withdrawn_at is not None and not storage.storage().exists(public.storage_name)
+    replacement = takedown.replacement
+    assert replacement is not None and replacement.snapshot[0]["visible"] is False
+    assert (
+        _sharpness(read_rendition(replacement), _box(photo)) < _sharpness(visible, _box(photo)) / 20
+    )
+    teacher = _client(world.teacher)
+    assert teacher.get(reverse("publication_download", args=[public.pk])).status_code == 404
+    assert list(publishing.current(world.group, 4)) == [replacement]
+    family = _client(world.parent).get(reverse("pupil_data_zip", args=[world.emma.pk]))
+    with zipfile.ZipFile(io.BytesIO(family.content)) as archive:
+        assert not [n for n in archive.namelist() if n.endswith(".jpg")]  # she is hidden now
+    # Confirming the removal outside closes the take-down and changes nothing inside.
+    teacher.post(reverse("takedown_confirm", args=[takedown.pk]))
+    assert list(publishing.current(world.group, 4)) == [replacement]
+
+
+def test_a_photo_whose_original_is_destroyed_is_withdrawn_without_a_replacement(
+    world, photo, after_commit
+):
+    public = publish(photo, 4, "blur", actor=world.teacher)
+    storage.storage().delete(photo.storage_name)  # as retention does
+    with after_commit():
+        decide(world.parent, world.emma, {4: False})
+    takedown = TakeDown.objects.get()
+    public.refresh_from_db()
+    assert (takedown.status, takedown.replacement, public.withdrawn_at is not None) == (
+        "open",
+        None,
+        True,
+    )
+    assert not publishing.current(world.group, 4).exists()
 
 
 def test_a_never_flag_takes_down_internal_and_external_without_telling_why(

@@ -10,9 +10,39 @@ from PIL import Image
 from consentry.research.models import Material, Project
 from tests.world import World
 
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
-WEBM = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + b"\x00" * 64
+
+def pdf() -> bytes:
+    """A real one-page PDF, made with pypdf."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def video(container: str = "mp4", codec: str = "mpeg4", frames: int = 3) -> bytes:
+    """A real, tiny video (32 x 32 px, a few grey frames), encoded with PyAV's FFmpeg."""
+    import av
+    import numpy as np
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=container) as out:
+        stream = out.add_stream(codec, rate=5)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for n in range(frames):
+            pixels = np.full((32, 32, 3), 40 * n, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+PDF = pdf()
+MP4 = video("mp4", "mpeg4")
+WEBM = video("webm", "libvpx")
 
 
 def png(size=(64, 48)) -> bytes:

@@ -3,6 +3,11 @@
 import io
 
 import pytest
+
+try:
+    import pillow_heif
+except ImportError:  # pragma: no cover - depends on the installation
+    pillow_heif = None
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -104,6 +109,24 @@ def test_a_good_file_is_stored_privately(world, project, content, name, kind, co
     assert entry.data["sha256"] == material.sha256 and entry.school_id == world.school.pk
 
 
+@pytest.mark.skipif(pillow_heif is None, reason="pillow-heif is not installed")
+def test_a_heic_photo_goes_through_the_image_engine_and_loses_its_gps(world, project):
+    """HEIC starts with an `ftyp` box like MP4: it must be re-encoded, never kept as video."""
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (52.0, 22.0, 0.0)}  # GPSInfo
+    heic = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (64, 48), (200, 30, 30))).save(
+        heic, format="HEIF", exif=exif.tobytes()
+    )
+    assert heic.getvalue()[4:8] == b"ftyp" and b"GPS" not in heic.getvalue()[:8]
+    assert upload(world.teacher, project, heic.getvalue(), "IMG_0002.HEIC").status_code == 302
+    material = Material.objects.get()
+    assert (material.kind, material.content_type) == ("photo", "image/jpeg")
+    [name] = stored_files()
+    with Image.open(io.BytesIO(read_stored(name))) as stored:
+        assert stored.format == "JPEG" and not stored.getexif()
+
+
 def test_a_photo_is_stored_without_its_metadata(world, project):
     assert upload(world.teacher, project, jpeg_with_gps(), "IMG_0001.jpg").status_code == 302
     [name] = stored_files()
@@ -118,6 +141,14 @@ def test_a_photo_is_stored_without_its_metadata(world, project):
         (b"hello", "notes.txt", "is not a photo"),
         (b"<html><script>alert(1)</script>", "les.png", "is not a photo"),
         (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", "les.mov", "is not a photo"),
+        # First bytes prove nothing: an `ftyp` box before HTML, a PDF header before nothing.
+        (
+            b"\x00\x00\x00\x10ftypisom<html>" + b"<script>alert(1)</script>",
+            "les.mp4",
+            "is not a photo",
+        ),
+        (b"%PDF-1.7\n<html><script>alert(1)</script>", "brief.pdf", "PDF document is damaged"),
+        (MP4[: len(MP4) // 3], "half.mp4", "is not a photo"),
         (png()[:100], "half.png", "cannot be used"),
         (b"", "empty.pdf", "The submitted file is empty."),
     ],
