@@ -6,7 +6,6 @@ signed-in person (scoped by the same rules as the pages, see schools.access).
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
@@ -14,6 +13,7 @@ from pydantic import Field
 
 from consentry.consent import services as consent
 from consentry.consent.models import ConsentEvent
+from consentry.ids import fits, get_or_404
 from consentry.schools import access
 from consentry.schools.models import Group, Pupil
 
@@ -149,7 +149,7 @@ def list_groups(request):
     summary="The group's current pupils with their consent",
 )
 def group_pupils(request, group_id: int):
-    group = get_object_or_404(_visible_groups(request), pk=group_id)
+    group = get_or_404(_visible_groups(request), group_id)
     pupils = Pupil.objects.current().members_of(group).filter(pk__in=_visible_pupils(request))
     return _pupils_out(request, pupils)
 
@@ -157,7 +157,7 @@ def group_pupils(request, group_id: int):
 @api.get("/pupils/{pupil_id}", response={200: PupilOut, 404: Error}, summary="One pupil's consent")
 def pupil_detail(request, pupil_id: int):
     visible = _visible_pupils(request)
-    get_object_or_404(visible, pk=pupil_id)
+    get_or_404(visible, pupil_id)
     return _pupils_out(request, visible.filter(pk=pupil_id))[0]
 
 
@@ -168,7 +168,7 @@ def pupil_detail(request, pupil_id: int):
 )
 def check(request, payload: CheckIn):
     ids = set(payload.pupil_ids)
-    pupils = _checkable_pupils(request).filter(pk__in=ids)
+    pupils = _checkable_pupils(request).filter(pk__in=[pk for pk in ids if fits(pk)])
     found = dict(pupils.values_list("pk", "school_id"))
     missing = sorted(ids - found.keys())
     if missing:
@@ -199,7 +199,7 @@ def check(request, payload: CheckIn):
     summary="A guardian (or the pupil from 16) gives or refuses consent",
 )
 def decide(request, pupil_id: int, payload: DecisionsIn):
-    pupil = get_object_or_404(access.pupils_visible_to(request.user), pk=pupil_id)
+    pupil = get_or_404(access.pupils_visible_to(request.user), pupil_id)
     try:
         consent.decide(request.user, pupil, payload.decisions, channel=ConsentEvent.Channel.API)
     except consent.NotAllowed as error:

@@ -5,6 +5,7 @@ Each change writes an audit entry in the same transaction. Mail is queued (`mail
 so a change that rolls back sends nothing. Functions take `now` so tests can move time.
 """
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
@@ -29,6 +30,7 @@ from .models import REMINDER_HOURS, Breach, BreachReminder
 # silence it: one sender gets a few reports an hour; past the school's hourly number every
 # report is still stored (the register shows it), only its mails are held back.
 REPORTS_PER_SENDER_PER_HOUR = 5
+RECEIPTS_PER_ADDRESS_PER_DAY = 3
 PUBLIC_REPORTS_PER_HOUR = 10
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 # Free text stays out of the audit trail: an append-only log cannot forget it.
@@ -88,24 +90,37 @@ def report(breach: Breach, *, school: School, actor, now: datetime | None = None
         )
         if not flooded:
             _mail_contacts(breach, "reported", now)
-            if breach.reporter_email:
+            if breach.reporter_email and _receipt_may_be_sent(breach.reporter_email):
                 _mail_receipt(breach)
         _schedule_reminders(breach, now)
     return breach
 
 
-def sender_may_report(school: School, sender: str) -> bool:
+def sender_may_report(sender: str) -> bool:
     """Count a public report from this sender (an IP address); False past the hourly limit.
 
-    Counted in the cache, like sign-in attempts: a refused sender stores nothing."""
-    key = f"breach-report:{school.pk}:{sender}"
-    cache.add(key, 0, timeout=60 * 60)
+    Counted in the cache, like sign-in attempts: a refused sender stores nothing. One count
+    for all schools: every school's form is on the same server, so a flood spread over a
+    board's schools is still one flood (a parent reporting one leak to two schools stays
+    well under it)."""
+    return _counted(f"breach-report:{sender}", 60 * 60) <= REPORTS_PER_SENDER_PER_HOUR
+
+
+def _receipt_may_be_sent(address: str) -> bool:
+    """Count a receipt to this address; False past the daily limit. The form takes any
+    address, so without a limit it would let anyone have Consentry mail anyone."""
+    digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()
+    return _counted(f"breach-receipt:{digest}", 24 * 60 * 60) <= RECEIPTS_PER_ADDRESS_PER_DAY
+
+
+def _counted(key: str, timeout: int) -> int:
+    """Add one to a counter in the cache that lives `timeout` seconds; its new value."""
+    cache.add(key, 0, timeout=timeout)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60 * 60)
-        count = 1
-    return count <= REPORTS_PER_SENDER_PER_HOUR
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 def _utc(now: datetime | None) -> datetime:

@@ -38,7 +38,7 @@ def report(request, school_id: int):
     school = get_object_or_404(School, pk=school_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not services.sender_may_report(school, client_ip(request)):
+        if not services.sender_may_report(client_ip(request)):
             form.add_error(
                 None,
                 _(

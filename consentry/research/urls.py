@@ -4,14 +4,14 @@ from . import views
 
 urlpatterns = [
     path("", views.project_list, name="research_projects"),
-    path("schools/<int:school_id>/new/", views.project_create, name="research_project_create"),
-    path("<int:project_id>/", views.project_detail, name="research_project"),
-    path("<int:project_id>/edit/", views.project_edit, name="research_project_edit"),
-    path("<int:project_id>/material/new/", views.material_upload, name="research_material_upload"),
-    path("material/<int:material_id>/", views.material_download, name="research_material"),
-    path("material/<int:material_id>/pupils/", views.material_tags, name="research_material_tags"),
+    path("schools/<id:school_id>/new/", views.project_create, name="research_project_create"),
+    path("<id:project_id>/", views.project_detail, name="research_project"),
+    path("<id:project_id>/edit/", views.project_edit, name="research_project_edit"),
+    path("<id:project_id>/material/new/", views.material_upload, name="research_material_upload"),
+    path("material/<id:material_id>/", views.material_download, name="research_material"),
+    path("material/<id:material_id>/pupils/", views.material_tags, name="research_material_tags"),
     path(
-        "material/<int:material_id>/destroy/",
+        "material/<id:material_id>/destroy/",
         views.material_destroy,
         name="research_material_destroy",
     ),

@@ -11,6 +11,7 @@ warnings and the row is left out.
 import io
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -181,7 +182,15 @@ def read_zip(data: bytes, source: str, roster: Roster) -> dict[str, bytes]:
     for member in members:
         name = member.filename.rsplit("/", 1)[-1]
         if name.endswith(".csv") and name not in files:
-            files[name] = archive.read(member)
+            try:
+                files[name] = archive.read(member)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+                # A wrong checksum, cut-off or unsupported data: the whole file is refused.
+                roster.error(
+                    _("the ZIP archive is damaged: %(name)s cannot be read") % {"name": name},
+                    Loc(source),
+                )
+                return {}
     return files
 
 

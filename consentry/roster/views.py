@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from consentry.ids import is_row_id
 from consentry.schools.access import get_school_led_by
 from consentry.schools.models import Guardianship, Pupil
 
@@ -196,7 +197,7 @@ def _posted_id(request, name: str) -> int:
     """A row id from the form; anything that is not one (or too large for the database)
     is a 404, never a 500."""
     posted = request.POST.get(name, "")
-    if not posted.isdigit() or len(posted) > 18:
+    if not is_row_id(posted):
         raise Http404
     return int(posted)
 

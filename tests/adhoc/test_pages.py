@@ -1,5 +1,6 @@
 """The pages: staff write and send a request, guardians answer it on their own page."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -7,12 +8,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from consentry.adhoc.models import ConsentRequest, RequestAnswer
 from consentry.mail.models import OutgoingMail
 from consentry.schools.models import Guardianship
 from tests.adhoc.helpers import ask, image_bytes
 from tests.files import stored_files
+from tests.photos.helpers import astronaut, encode
+from tests.photos.test_gate import _sharpness
 
 
 def client_for(user) -> Client:
@@ -266,3 +270,23 @@ def test_staff_pages_link_to_the_requests(world):
     assert listing in matrix.text
     overview = client_for(world.leadership).get(reverse("school_overview", args=[world.school.pk]))
     assert listing in overview.text
+
+
+def test_every_face_in_the_preview_is_blurred_before_any_guardian_sees_it(world):
+    """Sent to the whole group before anyone answered: nobody in it is yet a consenting
+    pupil, and a never-photographed pupil may be in it."""
+    face = (177, 54, 95, 122)  # the astronaut's face (x, y, w, h)
+    upload = SimpleUploadedFile("klas.jpg", encode(astronaut(), "JPEG", quality=95))
+    client_for(world.teacher).post(
+        reverse("consent_request_new", args=[world.school.pk]),
+        form_data(pupils=[world.emma.pk], image=upload),
+    )
+    consent_request = ConsentRequest.objects.get()
+    client_for(world.teacher).post(reverse("consent_request_open", args=[consent_request.pk]))
+    response = client_for(world.parent).get(
+        reverse("consent_request_preview", args=[consent_request.pk])
+    )
+    shown = b"".join(response.streaming_content)
+    assert Image.open(io.BytesIO(shown)).size == (512, 512)
+    original = encode(astronaut(), "JPEG", quality=95)
+    assert _sharpness(shown, face) < _sharpness(original, face) / 20
