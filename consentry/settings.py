@@ -32,7 +32,9 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
-def envmasterkey(name: str, *, allow_development: bool) -> bytes:
+def envmasterkey(
+    name: str, *, allow_development: bool, development: bytes = b"consentry-development-master-key"
+) -> bytes:
     """32 bytes from base64; a fixed, public key only in demo, debug and tests."""
     value = os.environ.get(name, "").strip()
     if not value:
@@ -40,7 +42,7 @@ def envmasterkey(name: str, *, allow_development: bool) -> bytes:
             raise ImproperlyConfigured(
                 f"Set {name} (base64 of 32 random bytes: `openssl rand -base64 32`)."
             )
-        return b"consentry-development-master-key"[:32]
+        return development[:32]
     try:
         key = base64.b64decode(value, validate=True)
     except ValueError:
@@ -63,6 +65,16 @@ if not SECRET_KEY:
 
 # Photos are encrypted at rest; each file's key is wrapped with this master key (photos/crypto.py).
 MASTER_KEY = envmasterkey("CONSENTRY_MASTER_KEY", allow_development=DEBUG or DEMO_MODE)
+# Keys the audit trail's hash chain and signs its anchors (HMAC-SHA256, audit/models.py): who
+# can write the database but lacks this key cannot rewrite the trail unnoticed. Never in the
+# database or a backup; unlike the master key it is never changed (old entries need it).
+AUDIT_KEY = envmasterkey(
+    "CONSENTRY_AUDIT_KEY",
+    allow_development=DEBUG or DEMO_MODE,
+    development=b"consentry-development-audit-key!",
+)
+if AUDIT_KEY == MASTER_KEY and os.environ.get("CONSENTRY_AUDIT_KEY"):
+    raise ImproperlyConfigured("CONSENTRY_AUDIT_KEY must not be the same as CONSENTRY_MASTER_KEY.")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("CONSENTRY_ALLOWED_HOSTS", "").split(",") if h] or [
     "127.0.0.1",
@@ -95,6 +107,7 @@ INSTALLED_APPS = [
     "consentry.research",  # research and training projects (categories 6, 7, 8)
     "consentry.photos",  # the photo gate: encrypted uploads, faces found in the background
     "consentry.api",
+    "ninja",  # the API docs (/api/v1/docs) with Swagger UI from our own static files, no CDN
     "consentry.web",
     "consentry.demo",
 ]

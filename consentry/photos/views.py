@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -240,14 +241,17 @@ def photo_review(request, photo_id: int):
 
 
 def _publish(request, photo: Photo):
+    """Publish, then come back to the review of the same audience and mode."""
     audience = _audience(photo.group, request.POST.get("audience", ""))
+    mode = _mode(request.POST.get("mode", ""))
     try:
-        publishing.publish(photo, audience, _mode(request.POST.get("mode", "")), actor=request.user)
+        publishing.publish(photo, audience, mode, actor=request.user)
     except publishing.PublishError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Published."))
-    return redirect("photo_review", photo_id=photo.pk)
+    review = reverse("photo_review", args=[photo.pk])
+    return redirect(f"{review}?audience={gate.audience_key(audience)}&mode={mode}")
 
 
 @login_required

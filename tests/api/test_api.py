@@ -1,9 +1,11 @@
 """The REST API: token auth scoped to one school, session auth scoped like the pages."""
 
 import json
+import re
 from datetime import date
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -552,3 +554,15 @@ def test_docs_page_loads(world):
     assert response.status_code == 200
     html = response.content.decode()
     assert "openapi.json" in html
+
+
+def test_the_docs_use_our_own_swagger_files_which_the_csp_allows(world):
+    """A CDN is blocked by our Content-Security-Policy (script-src 'self'): the page was blank."""
+    response = Client().get(f"{API}/docs")
+    html = response.content.decode()
+    assert "cdn" not in html.lower() and "https://" not in html
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts and all(src.startswith("/static/") for src in scripts)
+    for src in scripts:
+        assert finders.find(src.removeprefix("/static/")), src
+    assert "script-src 'self'" in response["Content-Security-Policy"]

@@ -175,3 +175,13 @@ def test_a_teacher_uploads_tags_reviews_publishes_and_downloads_a_photo(
         names = archive.namelist()
         assert len(names) == 1 and names[0].endswith(".jpg"), names
         assert archive.read(names[0]) == rendition_bytes
+
+    # Publishing for the public (category 4) stays on that audience: the review shows what
+    # was just published, not the class group's.
+    teacher.get_by_label(nl("Who will see this photo")).select_option(value="4")
+    teacher.get_by_role("button", name=nl("Show the rendition")).click()
+    teacher.get_by_role("button", name=nl("Publish"), exact=True).click()
+    expect(teacher.get_by_role("status")).to_contain_text(nl("Published."))
+    expect(teacher).to_have_url(re.compile(r"[?&]audience=4\b"))
+    expect(teacher.get_by_label(nl("Who will see this photo"))).to_have_value("4")
+    assert_accessible(teacher, "teacher: review, published for the public")

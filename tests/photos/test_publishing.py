@@ -93,6 +93,16 @@ def test_publishing_stores_the_rendition_encrypted_with_hash_and_snapshot(world,
     )
 
 
+def test_after_publishing_the_review_stays_on_the_chosen_audience(world, photo):
+    client = _client(world.teacher)
+    url = reverse("photo_review", args=[photo.pk])
+    response = client.post(url, {"audience": "4", "mode": "pixelate"})
+    assert response.url == f"{url}?audience=4&mode=pixelate"
+    page = client.get(response.url).content.decode()
+    assert '<option value="4" selected>' in page
+    assert "Face 1 (Emma): blurred: no consent for this audience" in page  # audience 4's words
+
+
 def test_a_photo_whose_faces_are_not_found_yet_is_not_published(world, photo):
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.DETECTING)
     url = reverse("photo_review", args=[photo.pk])
