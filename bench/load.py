@@ -246,6 +246,7 @@ def main() -> None:
     for name in ("CONSENTRY_TESTING", "CONSENTRY_DEMO", "CONSENTRY_DEBUG"):
         env.pop(name, None)
     env.setdefault("CONSENTRY_MASTER_KEY", "Y29uc2VudHJ5LWJlbmNoLW1hc3Rlci1rZXktMzJieXQ=")
+    env.setdefault("CONSENTRY_AUDIT_KEY", "Y29uc2VudHJ5LWJlbmNoLWF1ZGl0LWtleS0zMmJ5dGU=")
     call_command("createcachetable", verbosity=0)
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "consentry"), "serve", "--bind", f"127.0.0.1:{port}"],

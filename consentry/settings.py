@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "consentry.web.middleware.PrivateResponsesMiddleware",  # signed in, or the API: no caching
     "consentry.schools.access.ScopeMiddleware",  # each person's links, read once per request
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -129,6 +130,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
+
+# Messages ("Saved: Emma's consent") often name a child: keep them in the session, on the
+# server, never in a cookie of their own (Django's default puts them in one first).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "consentry.urls"
 WSGI_APPLICATION = "consentry.wsgi.application"
@@ -217,6 +222,7 @@ ACCOUNT_FORMS = {
     "login": "consentry.accounts.forms.LoginForm",
     "request_login_code": "consentry.accounts.forms.RequestLoginCodeForm",
     "confirm_login_code": "consentry.accounts.forms.ConfirmLoginCodeForm",
+    "confirm_reauthentication_code": "consentry.accounts.forms.ConfirmReauthenticationCodeForm",
 }
 MFA_FORMS = {
     "authenticate": "consentry.accounts.forms.AuthenticateForm",
@@ -268,8 +274,12 @@ CACHES = {
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+# Our catalogue comes first: it also holds Dutch for some of django-allauth's messages, in
+# the formal "u" that the rest of Consentry uses (web/allauth_messages.py).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates day before month, with the 24-hour clock, in both languages (web/formats).
+FORMAT_MODULE_PATH = ["consentry.web.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True
 

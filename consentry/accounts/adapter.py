@@ -7,12 +7,14 @@ from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from consentry.mail.services import queue_mail
 
-from .language import language_after_sign_in, remember_language
+from .language import chosen_language, language_after_sign_in, remember_language
+from .mfa import has_authenticator
 from .models import User
 
 # allauth's mail templates -> (OutgoingMail kind, sensitive). A sensitive mail's text is
@@ -43,7 +45,12 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         request = allauth_context.request
         user = User.objects.filter(email__iexact=email).first()
-        language = user.preferred_language if user else translation.get_language()
+        # A sign-in code asked for on a page read in a language picked there comes in it too.
+        language = (
+            (request is not None and chosen_language(request))
+            or (user.preferred_language if user else None)
+            or translation.get_language()
+        )
         with translation.override(language):
             message = self.render_mail(
                 template_prefix,
@@ -69,15 +76,41 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Signing in counts as confirming it is you, for the next few minutes.
 
-        allauth asks for the password again before sensitive steps (turning on the
-        authenticator app, showing recovery codes). Someone who signed in a moment ago, and is
-        sent straight to set up the app, should not have to type it twice.
+        allauth asks again before sensitive steps (showing recovery codes, turning the app
+        off). Someone who signed in a moment ago should not have to confirm twice. A first
+        authenticator app needs more than a password sign-in: a mailed code
+        (views.ActivateTOTPView, mfa.needs_mailed_code_before_enrolment).
         """
         request = allauth_context.request
         records = get_authentication_records(request, request.user) if request else []
         if records and time.time() - records[-1]["at"] < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT:
             return False
         return super().is_reauthentication_required(app=app, **kwargs)
+
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """Without an authenticator app, the only way to confirm it is you is a code mailed to
+        the address the school has (views.RequestReauthenticationCodeView): a password alone
+        must never set up a first app (mfa.needs_mailed_code_before_enrolment)."""
+        if user.is_authenticated and not has_authenticator(user):
+            return [
+                {
+                    "id": "reauthenticate_by_code",
+                    "description": _("Email me a code"),
+                    "url": reverse("account_request_reauthentication_code"),
+                }
+            ]
+        return super().get_reauthentication_methods(user)
+
+    def login(self, request, user) -> None:
+        """Every sign-in ends with the browser, as a password sign-in does.
+
+        allauth's password form sets this (ACCOUNT_SESSION_REMEMBER = False: shared school
+        computers), its sign-in by code does not, so a guardian's session cookie would outlive
+        the browser. An idle session still ends after CONSENTRY_SESSION_SECONDS.
+        """
+        super().login(request, user)
+        if not settings.ACCOUNT_SESSION_REMEMBER:
+            request.session.set_expiry(0)
 
     def post_login(self, request, user, **kwargs):
         """Signed in: switch to the person's language (see accounts.language)."""

@@ -1,17 +1,29 @@
-"""allauth's sign-in views with Consentry's additions: demo buttons and clear code messages."""
+"""allauth's sign-in views with Consentry's additions: demo buttons, clear code messages, and
+a mailed code before a first authenticator app."""
 
-from allauth.account.views import ConfirmLoginCodeView as AllauthConfirmLoginCodeView
-from allauth.account.views import LoginView as AllauthLoginView
+from allauth.account import views as account
+from allauth.core.exceptions import ReauthenticationRequired
+from allauth.mfa.totp import views as totp
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language as django_set_language
 
 from consentry.demo.personas import PERSONAS
 
+from .forms import RequestReauthenticationCodeForm
+from .language import remember_choice
+from .mfa import needs_mailed_code_before_enrolment
 
-class LoginView(AllauthLoginView):
+
+def _code_minutes() -> int:
+    """How long a mailed code works, for the pages that say so."""
+    return settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60
+
+
+class LoginView(account.LoginView):
     """The sign-in page, with the demo's one-click persona buttons in demo mode."""
 
     def get_context_data(self, **kwargs):
@@ -20,7 +32,7 @@ class LoginView(AllauthLoginView):
         return context
 
 
-class ConfirmLoginCodeView(AllauthConfirmLoginCodeView):
+class ConfirmLoginCodeView(account.ConfirmLoginCodeView):
     """Entering the emailed code, saying plainly when a code expired or was used up."""
 
     def dispatch(self, request, *args, **kwargs):
@@ -45,10 +57,43 @@ class ConfirmLoginCodeView(AllauthConfirmLoginCodeView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["code_minutes"] = settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60
+        context["code_minutes"] = _code_minutes()
         return context
 
 
+class ActivateTOTPView(totp.ActivateTOTPView):
+    """Setting up an authenticator app; the first one only after a mailed code (accounts.mfa).
+
+    allauth's middleware answers ReauthenticationRequired: it keeps this request, sends the
+    person to the code page and brings them back here with the code entered.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if needs_mailed_code_before_enrolment(request):
+            raise ReauthenticationRequired()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RequestReauthenticationCodeView(account.RequestReauthenticationCodeView):
+    """ "Email me a code" to confirm it is you, sent to the address the school has."""
+
+    form_class = RequestReauthenticationCodeForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["email"] = self.request.user.email
+        context["code_minutes"] = _code_minutes()
+        return context
+
+
+class ConfirmReauthenticationCodeView(account.ConfirmReauthenticationCodeView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["code_minutes"] = _code_minutes()
+        return context
+
+
+@require_http_methods(["GET", "POST"])
 def set_language(request):
     """Django's language switch, which also remembers the choice on a signed-in account.
 
@@ -58,6 +103,8 @@ def set_language(request):
     response = django_set_language(request)
     language = request.POST.get("language")
     user = request.user
+    if request.method == "POST" and language:
+        remember_choice(request, language)  # signed out: kept for the sign-in
     if (
         request.method == "POST"
         and user.is_authenticated
@@ -71,3 +118,6 @@ def set_language(request):
 
 login = LoginView.as_view()
 confirm_login_code = ConfirmLoginCodeView.as_view()
+activate_totp = ActivateTOTPView.as_view()
+request_reauthentication_code = RequestReauthenticationCodeView.as_view()
+confirm_reauthentication_code = ConfirmReauthenticationCodeView.as_view()

@@ -134,6 +134,17 @@ class RequestAnswer(AppendOnlyModel):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
 
+    audited_fields = (
+        "request_id",
+        "pupil_id",
+        "guardian_id",
+        "given",
+        "actor_id",
+        "actor_role",
+        "channel",
+        "recorded_at",
+    )
+
     class Meta:
         verbose_name = _("answer to a separate consent request")
         ordering = ["recorded_at", "id"]

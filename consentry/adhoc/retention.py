@@ -73,7 +73,7 @@ def expired_previews(now: datetime, school_id: int | None = None) -> Iterator[It
     return in_pages(
         requests,
         ("school_id",),
-        lambda rows: [Item(pk, school, f"request #{pk}") for pk, school in rows],
+        lambda rows: [Item(pk, school, _("request #%(id)s") % {"id": pk}) for pk, school in rows],
     )
 
 

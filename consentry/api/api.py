@@ -6,9 +6,11 @@ signed-in person (scoped by the same rules as the pages, see schools.access).
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 from pydantic import Field
 
 from consentry.consent import services as consent
@@ -17,7 +19,7 @@ from consentry.ids import fits, get_or_404
 from consentry.schools import access
 from consentry.schools.models import Group, Pupil
 
-from .models import ApiToken
+from .models import TOKEN_PREFIX, ApiToken
 
 
 class TokenAuth(HttpBearer):
@@ -28,12 +30,46 @@ class TokenAuth(HttpBearer):
         return found
 
 
+def sends_a_token(request: HttpRequest) -> bool:
+    """A program with an API token (`Bearer cst_...`, or the token alone), not a browser.
+
+    Other schemes are left to the session: a proxy in front of the site may make browsers
+    send HTTP Basic credentials with every request."""
+    header = request.headers.get("Authorization", "").strip()
+    return header.lower().startswith("bearer") or header.startswith(TOKEN_PREFIX)
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The signed-in person's session (with Django's CSRF check), for browsers only.
+
+    A program that sent a token gets a 401 that says what is wrong, never a "CSRF check
+    failed", which would send its developers looking for a cookie they must not need.
+    (Named as ninja's: the OpenAPI schema names its security scheme after the class.)
+    """
+
+    def __init__(self, *, token_refused: str) -> None:
+        super().__init__()
+        self.token_refused = token_refused
+
+    def __call__(self, request: HttpRequest):
+        if sends_a_token(request):
+            raise HttpError(401, self.token_refused)
+        return super().__call__(request)
+
+
 api = NinjaAPI(
     title="Consentry API",
     version="1",
     description="Consent of a school's pupils, per category of the privacy leaflet.",
-    auth=[TokenAuth(), SessionAuth()],
+    auth=[
+        TokenAuth(),
+        SessionAuth(
+            token_refused="The API token is not valid or has been revoked. Send it as "
+            "'Authorization: Bearer <token>'."
+        ),
+    ],
     urls_namespace="api",
+    docs_decorator=require_safe,  # the schema and its docs answer GET and HEAD only
 )
 
 
@@ -195,7 +231,10 @@ def check(request, payload: CheckIn):
 @api.post(
     "/pupils/{pupil_id}/decisions",
     response={200: PupilOut, 400: Error, 403: Error, 404: Error},
-    auth=SessionAuth(),
+    auth=SessionAuth(
+        token_refused="Only a signed-in guardian (or a pupil of 16 or older) can decide; "
+        "API tokens cannot."
+    ),
     summary="A guardian (or the pupil from 16) gives or refuses consent",
 )
 def decide(request, pupil_id: int, payload: DecisionsIn):

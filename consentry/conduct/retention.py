@@ -42,7 +42,11 @@ def expired_acknowledgements(now: datetime, school_id: int | None = None) -> Ite
         rows,
         ("school_id", "role", "period_to"),
         lambda page: [
-            Item(pk, school, f"{role}, period ended on {ended:%Y-%m-%d}")
+            Item(
+                pk,
+                school,
+                _("%(role)s, period ended on %(day)s") % {"role": role, "day": f"{ended:%Y-%m-%d}"},
+            )
             for pk, school, role, ended in page
         ],
     )

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consentry.schools import access
 
@@ -70,6 +70,7 @@ def acknowledge(request):
 
 
 @login_required
+@require_GET
 def rules(request, school_id: int):
     school = access.get_school_overseen_by(request.user, school_id)
     context = {
@@ -131,6 +132,7 @@ def publish_rules(request, rules_id: int):
 
 
 @login_required
+@require_GET
 def acknowledgements(request, school_id: int):
     """Who acknowledged which version, for which period; and the accounts still waiting."""
     school = access.get_school_overseen_by(request.user, school_id)

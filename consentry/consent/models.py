@@ -4,6 +4,8 @@ The current state of a pupil's consent is never stored; `consent.services` deriv
 these events every time, so what the school can prove and what it acts on are the same thing.
 """
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -14,7 +16,17 @@ from consentry.schools.models import Pupil
 
 
 class AppendOnlyModel(models.Model):
-    """Rows are written once. Corrections are new events, never edits."""
+    """Rows are written once. Corrections are new events, never edits.
+
+    Three guards: save() and delete() refuse here; on PostgreSQL triggers refuse UPDATE,
+    DELETE and TRUNCATE of consent events, never-flag events and request answers (audit
+    migration 0004), except a DELETE by erasure (`audit.services.erasing`); and a model that
+    names its decisive fields in `audited_fields` gets their keyed digest in the audit entry
+    written with each row, so `consentry verify_audit` finds a row changed behind our back.
+    The list is fixed once rows exist: a field added later must not join it.
+    """
+
+    audited_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
@@ -62,6 +74,19 @@ class ConsentEvent(AppendOnlyModel):
     note = models.TextField(_("how consent was obtained"), blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
 
+    audited_fields = (
+        "pupil_id",
+        "category_number",
+        "leaflet_version_id",
+        "given",
+        "actor_id",
+        "actor_role",
+        "guardian_id",
+        "channel",
+        "note",
+        "recorded_at",
+    )
+
     class Meta:
         verbose_name = _("consent event")
         ordering = ["recorded_at", "id"]
@@ -82,6 +107,8 @@ class NeverFlagEvent(AppendOnlyModel):
     reason = models.TextField(_("reason (leadership only)"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+
+    audited_fields = ("pupil_id", "active", "reason", "actor_id", "recorded_at")
 
     class Meta:
         verbose_name = _("never-photograph flag event")

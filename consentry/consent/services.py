@@ -319,6 +319,24 @@ def own_answers(pupil: Pupil, user: User, facts: ConsentFacts | None = None) -> 
     return answers
 
 
+def earlier_answers(pupil: Pupil, user: User, facts: ConsentFacts | None = None) -> dict[int, bool]:
+    """What this user last answered in an earlier answer round, for the categories they have
+    not answered in the active one: after a material leaflet change a guardian sees their
+    old answer beside the question (it no longer counts, so it is not prefilled)."""
+    facts = facts or load_facts([pupil])
+    decider = None if pupil.account_id == user.pk else user.pk
+    earlier: dict[int, bool] = {}
+    for pupil_id, number, guardian_id, given, version_id in facts.events:
+        if (
+            pupil_id == pupil.pk
+            and guardian_id == decider
+            and not facts.counts_now(pupil.school_id, version_id)
+        ):
+            earlier[number] = given
+    current = own_answers(pupil, user, facts)
+    return {number: given for number, given in earlier.items() if number not in current}
+
+
 @transaction.atomic
 def _record(
     *,

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from consentry.accounts.models import User
 from consentry.adhoc.questions import questions_for
@@ -72,6 +72,7 @@ def _child_consent(
 
 
 @login_required
+@require_GET
 def children(request):
     pupils = list(access.own_pupils(request.user).select_related("school", "group"))
     cards = _child_consent(request.user, pupils)
@@ -104,6 +105,7 @@ def pupil_consent(request, pupil_id: int):
     [child] = _child_consent(request.user, [pupil], facts)
     may_decide = _may_decide(request.user, pupil)
     own = services.own_answers(pupil, request.user, facts) if may_decide else {}
+    earlier = services.earlier_answers(pupil, request.user, facts) if may_decide else {}
     form = DecisionsForm(
         _posted(request),
         categories=[category for category, _verdict in child.rows],
@@ -124,7 +126,10 @@ def pupil_consent(request, pupil_id: int):
         "pupil": pupil,
         "child": child,
         "version": version,
-        "rows": [(c, verdict, form[f"category_{c.number}"]) for c, verdict in child.rows],
+        "rows": [
+            (c, verdict, form[f"category_{c.number}"], earlier.get(c.number))
+            for c, verdict in child.rows
+        ],
         "form": form,
         "may_decide": may_decide,
         # The disagreement notice speaks to the guardians; staff see the state in each row.
@@ -136,6 +141,7 @@ def pupil_consent(request, pupil_id: int):
 
 
 @login_required
+@require_GET
 def pupil_history(request, pupil_id: int):
     pupil = access.get_pupil_for_user(request.user, pupil_id)
     events = (

@@ -36,4 +36,7 @@ SCHEDULE = [
     Periodic("takedown_sweep", "0 2 * * *", "consentry.photos.tasks.sweep_takedowns"),
     # Finished jobs hold ids of the people they were about: keep them a week, for inspection.
     Periodic("forget_finished_jobs", "45 3 * * *", "consentry.jobs.tasks.forget_finished_jobs"),
+    # The audit trail's newest entry, signed, mailed to the privacy officers and written to
+    # the private storage: after the night's destruction, so the anchor covers it.
+    Periodic("audit_anchor", "0 5 * * *", "consentry.audit.tasks.anchor_audit_trail"),
 ]

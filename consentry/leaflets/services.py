@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from consentry.accounts.models import User
 from consentry.audit.services import record as audit
 from consentry.schools import access
-from consentry.schools.models import School
+from consentry.schools.models import Pupil, School
 
 from . import starter
 from .models import Category, LeafletVersion
@@ -126,6 +126,48 @@ def changes_against_active(draft: LeafletVersion) -> list[CategoryChange]:
     if current is None:
         return []
     return category_changes(current.categories.all(), draft.categories.all())
+
+
+def new_round_changes(school: School) -> tuple[LeafletVersion, list[CategoryChange]] | None:
+    """The active leaflet and its category changes against the version it replaced, when it
+    started a new answer round (a material change): reminders then say that the leaflet
+    changed and what, since the guardian's earlier answers stopped counting."""
+    active = LeafletVersion.objects.active().filter(school=school).first()
+    if active is None or not active.material_change or active.answer_round < 2:
+        return None
+    previous = (
+        LeafletVersion.objects.filter(
+            school=school,
+            status=LeafletVersion.Status.ARCHIVED,
+            answer_round=active.answer_round - 1,
+        )
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    if previous is None:
+        return None
+    return active, category_changes(previous.categories.all(), active.categories.all())
+
+
+def pupils_answered_in_round(school: School) -> int:
+    """How many current pupils have an answer that counts now: a new answer round (a
+    material change) makes all of those stop counting at once, so the page tells the
+    leadership this number and asks them to confirm it before publishing."""
+    from consentry.consent.models import ConsentEvent
+
+    current = LeafletVersion.objects.active().filter(school=school).first()
+    if current is None:
+        return 0
+    return (
+        ConsentEvent.objects.filter(
+            pupil__in=Pupil.objects.current().filter(school=school),
+            leaflet_version__school=school,
+            leaflet_version__answer_round=current.answer_round,
+        )
+        .values("pupil_id")
+        .distinct()
+        .count()
+    )
 
 
 @transaction.atomic

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consentry.consent import summaries
 from consentry.schools import access
@@ -46,6 +46,7 @@ def _readable_version(user, school_id: int, version_id: int | None) -> LeafletVe
     return version
 
 
+@require_GET
 def leaflet(request, school_id: int, version_id: int | None = None):
     """The leaflet as a web page, in the visitor's language."""
     version = _readable_version(request.user, school_id, version_id)
@@ -56,6 +57,7 @@ def leaflet(request, school_id: int, version_id: int | None = None):
     return render(request, "leaflets/leaflet.html", context)
 
 
+@require_GET
 def leaflet_pdf(request, school_id: int, version_id: int | None = None):
     """The same leaflet as an A4 PDF; `?lang=en` or `?lang=nl` picks its language."""
     version = _readable_version(request.user, school_id, version_id)
@@ -79,6 +81,7 @@ class NewDraftForm(forms.Form):
 
 
 @login_required
+@require_GET
 def versions(request, school_id: int):
     school = access.get_school_led_by(request.user, school_id)
     pupils = Pupil.objects.filter(school=school).current()
@@ -101,6 +104,7 @@ def versions(request, school_id: int):
         "versions": rows,
         "draft_form": NewDraftForm(),
         "answer_again": summaries.must_answer_again(pupils),
+        "answered_now": services.pupils_answered_in_round(school),
     }
     return render(request, "leaflets/versions.html", context)
 
@@ -218,6 +222,22 @@ def publish(request, version_id: int):
         return redirect("leaflet_versions", school_id=version.school_id)
     first = not LeafletVersion.objects.active().filter(school_id=version.school_id).exists()
     changes = services.changes_against_active(version)
+    new_round = not first and (choice or bool(changes))
+    answered = services.pupils_answered_in_round(version.school) if new_round else 0
+    if answered and request.POST.get("confirm_new_round") != "yes":
+        # One click must not make a school's pupils unanswered: the number is on the page.
+        messages.error(
+            request,
+            ngettext(
+                "This is a material change: the answers given for %(count)d pupil stop "
+                "counting. Tick the confirmation to publish it: nothing was published.",
+                "This is a material change: the answers given for %(count)d pupils stop "
+                "counting. Tick the confirmation to publish it: nothing was published.",
+                answered,
+            )
+            % {"count": answered},
+        )
+        return redirect("leaflet_versions", school_id=version.school_id)
     try:
         services.publish(version, actor=request.user, material_change=choice)
     except services.LeafletError as error:

@@ -83,11 +83,16 @@ def reminder_plan(school: School) -> ReminderPlan:
 
 
 def queue_reminder(user: User, pupils: list[Pupil], school: School) -> OutgoingMail:
+    from consentry.leaflets.services import new_round_changes
+
+    changed = new_round_changes(school)
     context = {
         "recipient": user,
         "pupils": pupils,
         "school": school,
         "children_url": absolute_url("children"),
+        "new_leaflet": changed[0] if changed else None,
+        "changes": changed[1] if changed else [],
     }
     with translation.override(user.preferred_language):
         subject = render_to_string("mail/reminder_subject.txt", context)

@@ -69,7 +69,9 @@ def send_outgoing_mail(mail_id: int) -> bool:
 def send_reminders(school_id: int, actor_id: int) -> int:
     """Queue this week's reminders for a school; return how many were queued now.
 
-    The school row is locked, so two runs (a retried job) take turns: the second finds every
+    The reminders page runs it in its own request (`.call`), so that the page it comes back
+    to lists what was queued; every mail is then sent by the worker. The school row is
+    locked, so two runs (a double click, a retried job) take turns: the second finds every
     guardian reminded already and queues nothing. Someone who no longer leads the school
     cannot have reminders sent.
     """

@@ -29,26 +29,18 @@ def send_reminders(request, school_id: int):
     school = access.get_school_led_by(request.user, school_id)
     plan = reminder_plan(school)
     if request.method == "POST":
-        if not plan.due:
+        queued = _queue_reminders(request, school, skipped=len(plan.skipped))
+        if not queued:
             messages.info(request, _("Nobody needs a reminder now: nothing was sent."))
         else:
-            with transaction.atomic():
-                audit(
-                    "reminders.requested",
-                    actor=request.user,
-                    obj=school,
-                    school_id=school.pk,
-                    data={"guardians": len(plan.due), "skipped": len(plan.skipped)},
-                )
-                tasks.send_reminders.enqueue(school.pk, request.user.pk)
             messages.success(
                 request,
                 ngettext(
                     "A reminder is on its way to %(count)s guardian.",
                     "Reminders are on their way to %(count)s guardians.",
-                    len(plan.due),
+                    queued,
                 )
-                % {"count": len(plan.due)},
+                % {"count": queued},
             )
         return redirect("send_reminders", school_id=school.pk)
     log = (
@@ -63,6 +55,26 @@ def send_reminders(request, school_id: int):
         "log": log,
     }
     return render(request, "mail/reminders.html", context)
+
+
+def _queue_reminders(request, school, *, skipped: int) -> int:
+    """Queue the reminders now, in this request, and audit it; how many were queued.
+
+    Why not in a background job: the page the leadership comes back to must show what was
+    just sent (the log, and nobody left to remind), not the plan from before sending. Each
+    mail is still sent by the worker, after the commit.
+    """
+    with transaction.atomic():
+        queued = tasks.send_reminders.call(school.pk, request.user.pk)
+        if queued:
+            audit(
+                "reminders.requested",
+                actor=request.user,
+                obj=school,
+                school_id=school.pk,
+                data={"guardians": queued, "skipped": skipped},
+            )
+    return queued
 
 
 def outbox_folder() -> Path | None:

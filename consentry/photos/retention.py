@@ -86,7 +86,11 @@ def expired_originals(now: datetime, school_id: int | None = None) -> Iterator[I
         photos,
         ("school_id", "created_at"),
         lambda rows: [
-            Item(pk, school, f"photo #{pk}, uploaded on {created:%Y-%m-%d}")
+            Item(
+                pk,
+                school,
+                _("photo #%(id)s, uploaded on %(day)s") % {"id": pk, "day": f"{created:%Y-%m-%d}"},
+            )
             for pk, school, created in rows
         ],
     )
@@ -146,9 +150,12 @@ ITEM_FIELDS = ("photo__school_id", "category", "consent_request_id", "published_
 
 def _item(pk: int, school_id: int, category, request_id, published_at) -> Item:
     audience = str(category) if category else f"r{request_id}"
-    return Item(
-        pk, school_id, f"publication #{pk} ({audience}), published on {published_at:%Y-%m-%d}"
-    )
+    note = _("publication #%(id)s (%(audience)s), published on %(day)s") % {
+        "id": pk,
+        "audience": audience,
+        "day": f"{published_at:%Y-%m-%d}",
+    }
+    return Item(pk, school_id, note)
 
 
 def _publications(school_id: int | None):

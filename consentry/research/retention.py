@@ -47,7 +47,12 @@ def _expired(now: datetime, school_id: int | None = None) -> Iterator[Item]:
         material,
         ("project__school_id", "kind", "project_id"),
         lambda rows: [
-            Item(pk=pk, school_id=school, note=f"{kind} #{pk}, project #{project}")
+            Item(
+                pk=pk,
+                school_id=school,
+                note=_("%(kind)s #%(id)s, project #%(project)s")
+                % {"kind": kind, "id": pk, "project": project},
+            )
             for pk, school, kind, project in rows
         ],
     )

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consentry.accounts.models import User
-from consentry.audit.services import record
+from consentry.audit.services import erasing, record
 from consentry.consent.models import AppendOnlyModel
 from consentry.mail.models import OutgoingMail
 from consentry.schools.models import Pupil
@@ -133,18 +133,20 @@ def counted(result: tuple[int, dict[str, int]]) -> Counter[str]:
 
 def erase_rows(pupil: Pupil) -> Counter[str]:
     """Delete the pupil and everything that points at them; counts per model. No checks and
-    no audit entry: the caller (erase_pupil, or a retention rule) does both."""
+    no audit entry: the caller (erase_pupil, or a retention rule) does both. The append-only
+    events may go only here (`erasing`: on PostgreSQL the database refuses elsewhere)."""
     counts: Counter[str] = Counter()
     accounts = [*pupil.guardians.all(), *([pupil.account] if pupil.account else [])]
-    for eraser, _labels in registry.erasers():
-        counts += eraser(pupil)
-    counts += _mail_naming(pupil, accounts)
-    for relation in pupil_relations():
-        if _deleted_with_pupil(relation):
-            counts += counted(related_rows(pupil, relation).delete())
-    counts += counted(Pupil.objects.filter(pk=pupil.pk).delete())
-    for user in accounts:
-        counts += _delete_if_orphaned(user)
+    with erasing():
+        for eraser, _labels in registry.erasers():
+            counts += eraser(pupil)
+        counts += _mail_naming(pupil, accounts)
+        for relation in pupil_relations():
+            if _deleted_with_pupil(relation):
+                counts += counted(related_rows(pupil, relation).delete())
+        counts += counted(Pupil.objects.filter(pk=pupil.pk).delete())
+        for user in accounts:
+            counts += _delete_if_orphaned(user)
     return counts
 
 

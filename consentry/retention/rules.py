@@ -15,7 +15,8 @@
 """
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -64,6 +65,39 @@ def destroyed_after(left_on: date, years: int) -> date:
     return years_before(left_on, -years)
 
 
+@dataclass(frozen=True)
+class LeftPupilTerm:
+    """Where a left pupil's record stands: `until` is the last day of its retention period;
+    once that day has passed (`over`) the next nightly run erases it, unless `held`."""
+
+    until: date
+    over: bool
+    held: tuple[str, ...] = ()
+
+
+def left_pupil_terms(pupils: Sequence[Pupil], today: date | None = None) -> dict[int, LeftPupilTerm]:
+    """The term of each pupil who left (pupils without a leaving date are left out).
+
+    Why not just the last day: a day in the past shown as "kept until" reads as a promise the
+    school broke. Past it, the pages say what happens instead: erased in the next nightly
+    run, or kept for as long as something holds it (the reasons erasure gives, read for all
+    the pupils at once)."""
+    today = today or timezone.localdate()
+    years: dict[int, int] = {}
+    until: dict[int, date] = {}
+    for pupil in pupils:
+        if pupil.left_on is not None:
+            if pupil.school_id not in years:
+                years[pupil.school_id] = left_pupil_years(pupil.school_id)
+            until[pupil.pk] = destroyed_after(pupil.left_on, years[pupil.school_id])
+    over = [pupil for pupil in pupils if pupil.pk in until and until[pupil.pk] < today]
+    held = erasure.refusals_for(over, today) if over else {}
+    return {
+        pk: LeftPupilTerm(day, day < today, tuple(held.get(pk, ())))
+        for pk, day in until.items()
+    }
+
+
 def _left_long_enough(today: date) -> Q:
     """Left on a day before today's date `years` years ago, per school's period."""
     default = settings.RETENTION_LEFT_PUPIL_YEARS
@@ -88,7 +122,12 @@ def expired_left_pupils(now: datetime, school_id: int | None = None) -> Iterator
         page = [Pupil(pk=pk, school_id=school, left_on=left_on) for pk, school, left_on in rows]
         refused = erasure.refusals_for(page, today)
         return [
-            Item(p.pk, p.school_id, f"left on {p.left_on:%Y-%m-%d}", " ".join(refused[p.pk]))
+            Item(
+                p.pk,
+                p.school_id,
+                _("left on %(day)s") % {"day": f"{p.left_on:%Y-%m-%d}"},
+                " ".join(refused[p.pk]),
+            )
             for p in page
         ]
 
@@ -114,7 +153,11 @@ def expired_mail(now: datetime, school_id: int | None = None) -> Iterator[Item]:
         rows,
         ("school_id", "kind", "created_at"),
         lambda page: [
-            Item(pk, school, f"{kind}, queued on {created:%Y-%m-%d}")
+            Item(
+                pk,
+                school,
+                _("%(kind)s, queued on %(day)s") % {"kind": kind, "day": f"{created:%Y-%m-%d}"},
+            )
             for pk, school, kind, created in page
         ],
     )
@@ -144,7 +187,12 @@ def expired_uploads(now: datetime, school_id: int | None = None) -> Iterator[Ite
         rows,
         ("school_id", "status", "created_at"),
         lambda page: [
-            Item(pk, school, f"{status}, uploaded on {created:%Y-%m-%d}")
+            Item(
+                pk,
+                school,
+                _("%(status)s, uploaded on %(day)s")
+                % {"status": status, "day": f"{created:%Y-%m-%d}"},
+            )
             for pk, school, status, created in page
         ],
     )

@@ -35,12 +35,6 @@ def _pupil_for_staff(user, pupil_id: int) -> Pupil:
     return pupil
 
 
-def _kept_until(pupil: Pupil):
-    if pupil.left_on is None:
-        return None
-    return rules.destroyed_after(pupil.left_on, rules.left_pupil_years(pupil.school_id))
-
-
 @login_required
 @require_GET
 def pupil_data(request, pupil_id: int):
@@ -50,7 +44,7 @@ def pupil_data(request, pupil_id: int):
         "pupil": pupil,
         "staff": staff,
         "refusals": erasure.refusals(pupil) if staff else [],
-        "kept_until": _kept_until(pupil),
+        "term": rules.left_pupil_terms([pupil]).get(pupil.pk),
     }
     return render(request, "retention/pupil_data.html", context)
 
@@ -125,11 +119,14 @@ def overview(request, school_id: int):
             messages.success(request, _("The retention period has been saved."))
             return redirect("retention_overview", school_id=school.pk)
     years = rules.left_pupil_years(school.pk)
-    left = Pupil.objects.filter(school=school, left_on__isnull=False).order_by("left_on", "pk")
+    left = list(
+        Pupil.objects.filter(school=school, left_on__isnull=False).order_by("left_on", "pk")
+    )
+    terms = rules.left_pupil_terms(left)
     context = {
         "school": school,
         "runs": services.due_for_school(school.pk),
-        "left": [(pupil, _kept_until(pupil)) for pupil in left],
+        "left": [(pupil, terms[pupil.pk]) for pupil in left],
         "years": years,
         "form": form,
         "may_change": may_change,

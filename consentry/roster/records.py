@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class Loc:
@@ -25,7 +27,7 @@ class Loc:
     def __str__(self) -> str:
         parts = [self.file]
         if self.line:
-            parts.append(f"line {self.line}")
+            parts.append(_("line %(number)d") % {"number": self.line})
         if self.where:
             parts.append(self.where)
         return ", ".join(parts)

@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from consentry.ids import is_row_id
 from consentry.schools.access import get_school_led_by
@@ -156,6 +156,7 @@ def _confirm(request, school, pending: RosterImport):
 
 
 @login_required
+@require_GET
 def guardians(request, school_id: int):
     """Guardians of current pupils who have never signed in, with their invitation."""
     school = get_school_led_by(request.user, school_id)
@@ -249,6 +250,7 @@ def own_consent(request, school_id: int):
 
 
 @login_required
+@require_GET
 def guardians_template(request):
     response = HttpResponse(TEMPLATE, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="guardians.csv"'

@@ -6,6 +6,7 @@ from collections import Counter
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from consentry.consent import services as consent
 from consentry.consent import summaries
@@ -18,6 +19,7 @@ from .models import Pupil, School
 
 
 @login_required
+@require_GET
 def group_list(request):
     groups = access.groups_visible_to(request.user).select_related("school")
     return render(request, "schools/group_list.html", {"groups": groups})
@@ -55,6 +57,7 @@ def _matrix(
 
 
 @login_required
+@require_GET
 def group_matrix(request, group_id: int):
     context = _group_context(request.user, group_id)
     context["rows"] = _matrix(context["pupils"], context["categories"], context["facts"])
@@ -84,6 +87,7 @@ def _appearance_context(request, group_id: int) -> tuple[dict, int]:
 
 
 @login_required
+@require_GET
 def group_may_appear(request, group_id: int):
     """Who may appear in one category: for a teacher on a trip, on a phone."""
     context, status = _appearance_context(request, group_id)
@@ -91,6 +95,7 @@ def group_may_appear(request, group_id: int):
 
 
 @login_required
+@require_GET
 def group_print(request, group_id: int):
     """An A4 list for a trip or the school photographer: one category, or the whole matrix."""
     context, status = _appearance_context(request, group_id)
@@ -122,6 +127,7 @@ def _never_reasons(pupils: list[Pupil]) -> dict[int, str]:
 
 
 @login_required
+@require_GET
 def school_overview(request, school_id: int):
     school = access.get_school_overseen_by(request.user, school_id)
     pupils = list(Pupil.objects.filter(school=school).current().select_related("group"))

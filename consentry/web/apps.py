@@ -9,4 +9,6 @@ class WebConfig(AppConfig):
 
         from consentry.ids import RowIdConverter
 
+        from . import checks  # noqa: F401  (`consentry check --deploy` warns of demo mode)
+
         register_converter(RowIdConverter, "id")  # every row id in a URL (consentry/ids.py)

@@ -1,8 +1,10 @@
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from consentry.schools import access
 
 
+@require_GET
 def home(request):
     """Send each person to where their work is."""
     user = request.user

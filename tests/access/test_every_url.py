@@ -68,6 +68,7 @@ VERSIONS = (302, "/schools/{school}/leaflet/versions/")
 REMINDERS = (302, "/schools/{school}/reminders/")
 ASK_CODE = (302, "/login/code/")  # no sign-in code is waiting: ask for one
 REAUTH = (302, "/reauthenticate/")  # security settings: the password again first
+CODE = (302, "/reauthenticate/code/")  # without an authenticator app: a mailed code instead
 RULES = (302, "/conduct/schools/{school}/")
 ACKNOWLEDGED = (302, "/conduct/schools/{school}/acknowledgements/")
 PHOTOS = (302, "/groups/{group}/photos/")
@@ -83,6 +84,11 @@ def row(*outcomes) -> dict[str, int | tuple[int, str]]:
 
 def everyone(outcome, anonymous=None) -> dict[str, int | tuple[int, str]]:
     return row(*[outcome] * (len(PERSONAS) - 1), outcome if anonymous is None else anonymous)
+
+
+def app_or_not(with_app, without_app) -> dict[str, int | tuple[int, str]]:
+    """Leadership, privacy officer and other_leadership have an authenticator app."""
+    return row(*[without_app] * 5, with_app, with_app, without_app, with_app, LOGIN)
 
 
 # fmt: off
@@ -106,9 +112,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("account_inactive", "GET"): everyone(200),  # "this account is inactive"
     ("account_signup", "GET"):   everyone(HOME, anonymous=200),  # "no sign-up needed"
     ("account_signup", "POST"):  everyone(HOME, anonymous=200),
-    ("account_reauthenticate", "GET"):  everyone(200, anonymous=LOGIN),
-    ("account_reauthenticate", "POST"): everyone(200, anonymous=LOGIN),  # wrong password
-    ("account_request_reauthentication_code", "GET"): everyone(REAUTH, anonymous=LOGIN),
+    # The password confirms only who has an app; without one only a mailed code does (a
+    # stolen password must not set up a first app: tests/accounts/test_password_and_totp.py).
+    ("account_reauthenticate", "GET"):  app_or_not(200, CODE),
+    ("account_reauthenticate", "POST"): app_or_not(200, CODE),  # wrong password
+    ("account_request_reauthentication_code", "GET"): app_or_not(REAUTH, 200),
     ("account_confirm_reauthentication_code", "GET"): everyone((302, "/reauthenticate/code/"),
                                                                anonymous=LOGIN),
     ("account_change_password", "GET"):  everyone(200, anonymous=LOGIN),
@@ -123,17 +131,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("mfa_index", "GET"):        everyone(200, anonymous=LOGIN),  # "Security"
     ("mfa_authenticate", "GET"): everyone(HOME, anonymous=LOGIN),  # no sign-in waits for it
     ("mfa_authenticate", "POST"): everyone(HOME, anonymous=LOGIN),
-    ("mfa_reauthenticate", "GET"): row(REAUTH, REAUTH, REAUTH, REAUTH, REAUTH, 200, 200, REAUTH,
-                                       200, LOGIN),  # only who has an authenticator app
-    ("mfa_activate_totp", "GET"):  everyone(REAUTH, anonymous=LOGIN),
-    ("mfa_activate_totp", "POST"): everyone(REAUTH, anonymous=LOGIN),
+    ("mfa_reauthenticate", "GET"): app_or_not(200, CODE),  # only who has an authenticator app
+    ("mfa_activate_totp", "GET"):  app_or_not(REAUTH, CODE),
+    ("mfa_activate_totp", "POST"): app_or_not(REAUTH, CODE),
     ("mfa_deactivate_totp", "GET"):  row(404, 404, 404, 404, 404, REAUTH, REAUTH, 404, REAUTH,
                                          LOGIN),  # 404: has no app to turn off
     ("mfa_deactivate_totp", "POST"): row(404, 404, 404, 404, 404, REAUTH, REAUTH, 404, REAUTH,
                                          LOGIN),
     ("mfa_view_recovery_codes", "GET"):     everyone(404, anonymous=LOGIN),  # none made yet
-    ("mfa_generate_recovery_codes", "GET"):  everyone(REAUTH, anonymous=LOGIN),
-    ("mfa_generate_recovery_codes", "POST"): everyone(REAUTH, anonymous=LOGIN),
+    ("mfa_generate_recovery_codes", "GET"):  app_or_not(REAUTH, CODE),
+    ("mfa_generate_recovery_codes", "POST"): app_or_not(REAUTH, CODE),
     ("mfa_download_recovery_codes", "GET"):  everyone(404, anonymous=LOGIN),
     ("demo_login", "GET"):       everyone(405),
     ("demo_login", "POST"):      everyone(404),  # DEMO_MODE off; see test_demo_login_...
@@ -441,7 +448,7 @@ def _form_body(name: str, world: World) -> dict[str, str]:
         "never_flag": {"reason": "Safeguarding: do not photograph."},
         "pupil_erase": {"reason": "guardian_request", "confirm": "on"},
         "retention_overview": {"left_pupil_years": "3"},
-        "publish_leaflet": {"material": "yes"},
+        "publish_leaflet": {"material": "yes", "confirm_new_round": "yes"},
         "breach_report": {"description": "A lost USB stick.", "discovered_at": "2025-01-06T10:00"},
         "breach_detail": {"discovered_at": "2025-01-06T10:00", "people_count": "12"},
         "breach_authority": {"decision": "notified", "notified_at": "2025-01-07T12:00"},

@@ -1,20 +1,30 @@
 """Staff sign in with a password; leadership and privacy officers also with an authenticator app."""
 
 import re
+import time
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import get_resolver
 
+from consentry.accounts.mfa import needs_mailed_code_before_enrolment
 from consentry.accounts.middleware import ALLOWED_URL_NAMES
+from consentry.mail.models import OutgoingMail
 from tests.access.test_every_url import _reverse, _url_kwargs, _walk
-from tests.accounts.conftest import english, signed_in_as, totp_code
+from tests.accounts.conftest import code_in, english, signed_in_as, totp_code
 from tests.world import PASSWORD, make_leaflet
 
 ACTIVATE = "/security/totp/activate/"
 AUTHENTICATE = "/security/authenticate/"
+ASK_CODE = "/reauthenticate/code/"
+CONFIRM_CODE = "/reauthenticate/code/confirm/"
+NEXT = "%2Fsecurity%2Ftotp%2Factivate%2F"  # ACTIVATE, as allauth passes it on
 
 
 def sign_in(client, user, password=PASSWORD):
@@ -24,6 +34,18 @@ def sign_in(client, user, password=PASSWORD):
 def without_totp(user):
     Authenticator.objects.filter(user=user).delete()
     return user
+
+
+def mailed_code(user) -> str:
+    """The code in the latest mail to the user (queued: the worker has not sent it yet)."""
+    return code_in(OutgoingMail.objects.filter(recipient=user).latest("pk").body)
+
+
+def confirm_by_mailed_code(client, user) -> None:
+    """What the set-up of a first authenticator app asks first: a code from the mail."""
+    client.post(ASK_CODE, {"next": ACTIVATE})
+    response = client.post(CONFIRM_CODE, {"code": mailed_code(user), "next": ACTIVATE})
+    assert response["Location"] == ACTIVATE
 
 
 def test_a_teacher_signs_in_with_a_password_and_is_not_asked_for_more(world):
@@ -71,6 +93,7 @@ def test_leadership_without_totp_must_set_it_up_before_anything_else(world, who)
     for path in ("/", f"/schools/{world.school.pk}/", "/groups/", "/api/v1/groups"):
         assert client.get(path)["Location"] == ACTIVATE, path
 
+    confirm_by_mailed_code(client, user)
     page = client.get(ACTIVATE).text
     assert "You see every pupil of a school" in page  # why this page appeared
     secret = re.search(r'id="authenticator_secret" value="([A-Z2-7]+)"', page).group(1)
@@ -100,6 +123,7 @@ def test_a_teacher_is_not_forced_but_may_set_up_totp(world):
     page = client.get("/security/").text
     assert "Set up an authenticator app" in page and "Change your password" in page
 
+    confirm_by_mailed_code(client, world.teacher)
     secret = re.search(r'id="authenticator_secret" value="([A-Z2-7]+)"', client.get(ACTIVATE).text)
     client.post(ACTIVATE, {"code": totp_code(secret.group(1))})
     client.post("/logout/")
@@ -151,3 +175,85 @@ def test_a_flood_of_sign_in_attempts_gets_a_clear_page(world):
     assert response.status_code == 429
     assert "Too many attempts" in response.text and "Wait a few minutes" in response.text
     assert signed_in_as(client) is None
+
+
+def test_a_password_alone_cannot_set_up_a_first_authenticator_app(world):
+    """Whoever enrols the first app owns the account: a stolen password must not be enough."""
+    user = without_totp(world.leadership)
+    client = english()
+    sign_in(client, user)
+    response = client.get(ACTIVATE)
+    assert (response.status_code, response["Location"]) == (302, ASK_CODE + "?next=" + NEXT)
+    response = client.post(ACTIVATE, {"code": totp_code()})
+    assert response["Location"].startswith(ASK_CODE)
+    # Typing the password again does not count either: that page is not offered.
+    response = client.post("/reauthenticate/", {"password": PASSWORD, "next": ACTIVATE})
+    assert response["Location"].startswith(ASK_CODE)
+    assert client.get(ACTIVATE)["Location"].startswith(ASK_CODE)
+    assert not Authenticator.objects.filter(user=user).exists()
+
+
+def test_the_code_mailed_to_the_schools_address_opens_the_set_up(world):
+    user = without_totp(world.leadership)
+    user.preferred_language = "en"
+    user.save()
+    client = english()
+    sign_in(client, user)
+    page = client.get(ASK_CODE, {"next": ACTIVATE}).text
+    assert user.email in page and "Email me a code" in page
+
+    response = client.post(ASK_CODE, {"next": ACTIVATE})
+    assert response["Location"] == CONFIRM_CODE + "?next=" + NEXT
+    mail = OutgoingMail.objects.get(recipient=user)
+    assert (mail.to_address, mail.kind, mail.sensitive) == (user.email, "sign_in_code", True)
+    assert mail.subject == "Consentry: Your confirmation code"
+    assert "Was that not you? Then do not pass on this code" in mail.body
+
+    page = client.get(CONFIRM_CODE, {"next": ACTIVATE}).text
+    assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
+    response = client.post(CONFIRM_CODE, {"code": "00000000", "next": ACTIVATE})
+    assert response.status_code == 200 and "That code is not right" in response.text
+    assert client.get(ACTIVATE)["Location"].startswith(ASK_CODE)
+
+    response = client.post(CONFIRM_CODE, {"code": mailed_code(user), "next": ACTIVATE})
+    assert response["Location"] == ACTIVATE
+    page = client.get(ACTIVATE).text
+    secret = re.search(r'id="authenticator_secret" value="([A-Z2-7]+)"', page).group(1)
+    assert client.post(ACTIVATE, {"code": totp_code(secret)}).status_code == 302
+    assert Authenticator.objects.filter(user=user, type="totp").exists()
+
+
+def test_the_mailed_code_opens_the_set_up_for_a_few_minutes_only(world):
+    user = without_totp(world.teacher)
+    client = english()
+    sign_in(client, world.teacher)
+    confirm_by_mailed_code(client, user)
+    assert client.get(ACTIVATE).status_code == 200
+    six_minutes_later = time.time() + 6 * 60
+    with mock.patch("time.time", return_value=six_minutes_later):
+        assert client.get(ACTIVATE)["Location"].startswith(ASK_CODE)
+
+
+def test_a_code_asked_for_before_sign_in_counts_too(world, guardian):
+    """A guardian signed in by code has just proved the mailbox: no second code needed."""
+    client = english()
+    client.post("/login/code/", {"email": guardian.email})
+    client.post("/login/code/confirm/", {"code": mailed_code(guardian)})
+    assert signed_in_as(client) == str(guardian.pk)
+    assert client.get(ACTIVATE).status_code == 200
+
+
+def test_only_a_recent_mailed_code_lets_someone_set_up_a_first_app(world, rf):
+    request = rf.get(ACTIVATE)
+    request.session, request.user = SessionStore(), world.teacher
+    assert needs_mailed_code_before_enrolment(request)
+    record_authentication(request, world.teacher, method="password")
+    assert needs_mailed_code_before_enrolment(request)
+    record_authentication(request, world.teacher, method="code", reauthenticated=True)
+    assert not needs_mailed_code_before_enrolment(request)
+    with mock.patch("time.time", return_value=time.time() + 6 * 60):
+        assert needs_mailed_code_before_enrolment(request)
+    request.user = world.leadership  # has an app: turning on another is not a first one
+    assert not needs_mailed_code_before_enrolment(request)
+    request.user = AnonymousUser()
+    assert not needs_mailed_code_before_enrolment(request)

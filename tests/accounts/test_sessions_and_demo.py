@@ -110,6 +110,7 @@ def test_a_session_in_use_is_written_at_most_once_a_minute(world):
             assert client.get("/groups/").status_code == 200
         return sum('UPDATE "django_session"' in q["sql"] for q in queries)
 
+    assert session_writes() == 1  # the "signed in" message is shown, and leaves the session
     assert session_writes() == 0  # signing in just wrote it: nothing to move yet
     with later(61):
         assert session_writes() == 1  # a minute on, a request moves the expiry

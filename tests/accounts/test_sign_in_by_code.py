@@ -168,3 +168,15 @@ def test_a_guardian_cannot_sign_in_with_a_password(guardian):
         assert response.status_code == 200
         assert signed_in_as(client) is None
     assert "not correct" in response.text
+
+
+def test_a_code_sign_in_ends_with_the_browser_like_a_password_sign_in(guardian, settings):
+    """No "remember me" on shared computers, whichever way someone signs in."""
+    settings.SESSION_COOKIE_AGE = 30 * 60
+    client = english()
+    ask_for_code(client, guardian.email)
+    response = client.post(CONFIRM, {"code": queued_codes()[0]})
+    assert signed_in_as(client) == str(guardian.pk)
+    assert response.cookies["sessionid"]["max-age"] == ""  # a cookie for this browser session
+    assert client.session.get_expire_at_browser_close()
+    assert client.session.get_expiry_age() == 30 * 60  # idle: over after CONSENTRY_SESSION_SECONDS

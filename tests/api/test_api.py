@@ -143,12 +143,35 @@ def test_only_a_hash_of_the_token_is_stored(world, token):
 
 
 def test_token_cannot_decide(world, token):
+    """Deciding is for a signed-in person: a token gets a 401 that says so, not the CSRF
+    failure that a browser without its CSRF token gets (the check a real server makes)."""
     before = stored()
-    response = post_json(
-        token_client(token), f"/pupils/{world.emma.pk}/decisions", {"decisions": {"4": True}}
-    )
-    assert response.status_code in (401, 403)
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {token}"})
+    response = post_json(client, f"/pupils/{world.emma.pk}/decisions", {"decisions": {"4": True}})
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Only a signed-in guardian (or a pupil of 16 or older) can decide; "
+        "API tokens cannot."
+    }
     assert stored() == before
+
+
+@pytest.mark.parametrize("header", ["Bearer cst_not-a-real-token", "cst_without_the_bearer_word"])
+def test_a_bad_token_is_told_so_and_never_gets_a_csrf_failure(world, token, header):
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": header})
+    response = post_json(client, "/check", {"category": 4, "pupil_ids": [world.emma.pk]})
+    assert response.status_code == 401
+    assert "The API token is not valid or has been revoked" in response.json()["detail"]
+    response = post_json(client, f"/pupils/{world.emma.pk}/decisions", {"decisions": {"4": True}})
+    assert (response.status_code, "API tokens cannot" in response.json()["detail"]) == (401, True)
+
+
+def test_a_browser_behind_a_proxys_basic_auth_keeps_its_session(world):
+    """Only a token is refused on a session operation: HTTP Basic may come from a proxy."""
+    client = Client(headers={"Authorization": "Basic dXNlcjpwdw=="})
+    client.force_login(world.parent)
+    response = post_json(client, f"/pupils/{world.emma.pk}/decisions", {"decisions": {"4": True}})
+    assert response.status_code == 200
 
 
 # Session auth: the persona rules

@@ -1,16 +1,16 @@
 """The audit trail's hash chain: intact after real work, and every kind of tampering is named."""
 
-from contextlib import contextmanager
 from datetime import UTC, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from consentry.audit.models import GENESIS_HASH, AuditEntry
 from consentry.audit.services import record, verify_chain
 from consentry.consent.services import ConsentError, decide, record_paper_form, set_never_flag
 from consentry.leaflets.services import new_draft, publish
+from tests.audit.helpers import tampering
 
 CONTENT_FIELDS = [
     "recorded_at",
@@ -24,25 +24,6 @@ CONTENT_FIELDS = [
     "previous_hash",
     "entry_hash",
 ]
-
-
-@contextmanager
-def tampering():
-    """Let the test change the log behind the application's back.
-
-    SQLite has no guard below the model; on PostgreSQL the triggers refuse UPDATE and DELETE,
-    so (as the test superuser) switch them off for the tampering only.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = origin")
 
 
 @pytest.fixture
@@ -65,7 +46,8 @@ def by_sequence(sequence: int):
 
 
 def rehash(sequence: int) -> None:
-    """What a forger does after editing an entry: make its own hash fit again."""
+    """What a forger who has the audit key does after editing an entry: make its own hash
+    fit again (tests/audit/test_keyed_chain.py is the forger without it)."""
     entry = by_sequence(sequence).get()
     entry.recorded_at = entry.recorded_at.astimezone(UTC)
     with tampering():

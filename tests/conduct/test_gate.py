@@ -258,8 +258,8 @@ def test_someone_who_needs_totp_and_an_acknowledgement_gets_both_in_turn(world):
     client = signed_in(world.other_leadership)
     response = client.get("/", follow=True)
     assert response.status_code == 200
-    # home → TOTP set-up → "enter your password again" (allauth's reauthentication)
+    # home → TOTP set-up → "confirm it is you" with a mailed code (a first app needs one)
     assert [url for url, _status in response.redirect_chain] == [
         "/security/totp/activate/",
-        "/reauthenticate/?next=%2Fsecurity%2Ftotp%2Factivate%2F",
+        "/reauthenticate/code/?next=%2Fsecurity%2Ftotp%2Factivate%2F",
     ]

@@ -243,8 +243,9 @@ def sign_in(new_context, mailbox, assert_accessible, _sessions) -> Callable:
 
     The first time in a session (or with fresh=True) this is the real sign-in: guardians by
     the code the worker mails, staff by password, leadership and privacy officers also by
-    TOTP (set up on the spot the first time, as they are made to). After that a new context
-    reuses the cookies from then: allauth lets an address ask for only three codes a minute.
+    TOTP (set up on the spot the first time, as they are made to, after a code mailed to
+    them). After that a new context reuses the cookies from then: allauth lets an address
+    ask for only three codes a minute.
     """
 
     def open_as(persona: str, *, fresh: bool = False, **options):
@@ -261,6 +262,7 @@ def sign_in(new_context, mailbox, assert_accessible, _sessions) -> Callable:
             if persona in MUST_USE_TOTP and persona in _sessions["secrets"]:
                 pages.authenticate_totp(page, _sessions["secrets"][persona])
             elif persona in MUST_USE_TOTP:
+                pages.confirm_with_mailed_code(page, email, mailbox, assert_accessible, persona)
                 secret = pages.enrol_totp(page, assert_accessible, persona)
                 _sessions["secrets"][persona] = secret
         _sessions["states"][persona] = context.storage_state()

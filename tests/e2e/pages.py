@@ -55,6 +55,20 @@ def sign_in_with_password(page: Page, email: str, password: str = "demo") -> Non
     expect(page.locator("input[name=password]")).to_have_count(0)
 
 
+def confirm_with_mailed_code(page: Page, email: str, mailbox: Mailbox, check: Check, who: str):
+    """Before a first authenticator app: a code mailed to the address the school has (a
+    password alone must not set one up). allauth then goes on to the set-up."""
+    expect(page).to_have_url(re.compile(r"/reauthenticate/code/\?next="))
+    expect(page.get_by_role("heading", level=1)).to_have_text(nl("Confirm it is you"))
+    check(page, f"confirm with a mailed code ({who})")
+    since = mailbox.mark()
+    page.get_by_role("button", name=nl("Email me a code")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(nl("Enter the code from the mail"))
+    check(page, f"confirm with a mailed code: enter the code ({who})")
+    page.locator("input[name=code]").fill(login_code(mailbox.wait_for(to=email, since=since)))
+    page.get_by_role("button", name=nl("Confirm")).click()
+
+
 def enrol_totp(page: Page, check: Check, who: str) -> str:
     """On the set-up page that a leader is sent to: type the key into our 'app', turn on.
     Returns the secret, for signing in again later."""

@@ -204,12 +204,46 @@ def test_publishing_without_a_choice_publishes_nothing(world, posted):
     assert state(world.emma, 1) is State.YES
 
 
+def test_a_material_change_needs_a_confirmation_that_names_the_pupils_it_affects(world):
+    decide(world.parent, world.emma, {1: True})
+    client = client_for(world.leadership)
+    draft = draft_of(world)
+    page = text(client.get(versions_url(world)).content.decode())
+    assert (
+        "For a material change: I understand that the answers given for 1 pupil stop "
+        "counting, and that this pupil does not appear in any category until they are "
+        "answered again."
+    ) in page
+    response = client.post(publish_url(draft), {"material": "yes"}, follow=True)
+    assert (
+        "This is a material change: the answers given for 1 pupil stop counting. Tick the "
+        "confirmation to publish it: nothing was published."
+    ) in text(response.content.decode())
+    draft.refresh_from_db()
+    assert draft.status == LeafletVersion.Status.DRAFT and state(world.emma, 1) is State.YES
+    confirmed = {"material": "yes", "confirm_new_round": "yes"}
+    response = client.post(publish_url(draft), confirmed, follow=True)
+    assert "Everyone must answer again." in text(response.content.decode())
+    assert state(world.emma, 1) is State.UNANSWERED
+
+
+def test_a_minor_edit_that_changed_a_category_needs_the_confirmation_too(world):
+    decide(world.parent, world.emma, {1: True})
+    client = client_for(world.leadership)
+    draft = draft_of(world)
+    edit_through_the_page(client, draft, purpose_en="Purpose 1, now also on the website")
+    client.post(publish_url(draft), {"material": "no"})
+    draft.refresh_from_db()
+    assert draft.status == LeafletVersion.Status.DRAFT and state(world.emma, 1) is State.YES
+
+
 def test_a_purpose_changed_in_the_editor_is_material_and_the_page_says_why(world):
     decide(world.parent, world.emma, {1: True})
     client = client_for(world.leadership)
     draft = draft_of(world)
     edit_through_the_page(client, draft, purpose_en="Purpose 1, now also on the website")
-    response = client.post(publish_url(draft), {"material": "no"}, follow=True)
+    body = {"material": "no", "confirm_new_round": "yes"}
+    response = client.post(publish_url(draft), body, follow=True)
     page = text(response.content.decode())
     assert (
         "Version versie 2024 is now active as a material change, although you chose a minor "

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from consentry.audit.models import AuditEntry
 from consentry.consent.services import decide, set_never_flag
+from consentry.leaflets.models import Category
+from consentry.leaflets.services import new_draft, publish
 from consentry.mail.models import OutgoingMail
 from consentry.mail.reminders import reminder_plan
 from consentry.mail.tasks import send_outgoing_mail, send_reminders
@@ -185,3 +187,29 @@ def test_only_the_schools_leadership_may_send_reminders(world, persona):
     assert client.post(url).status_code == 404
     assert client.get(url).status_code == 404
     assert not OutgoingMail.objects.exists()
+
+
+def test_after_a_material_change_the_reminder_says_the_leaflet_changed_and_what(world, smtp_server):
+    answer_everything(world)
+    draft = new_draft(world.leaflet, label="versie 2027", actor=world.leadership)
+    Category.objects.filter(version=draft, number=4).update(purpose_en="Also on social media")
+    Category.objects.filter(version=draft, number=8).delete()
+    publish(draft, actor=world.leadership, material_change=True)
+    world.parent.preferred_language = "en"
+    world.parent.save()
+    send_reminders.call(world.school.pk, world.leadership.pk)
+    mail = OutgoingMail.objects.get(to_address="parent@example.nl", kind="reminder")
+    send_outgoing_mail.call(mail.pk)
+    text = smtp_server.text(smtp_server.messages[-1])
+    assert "changed its privacy leaflet on" in text and "(version versie 2027)" in text
+    assert "Your earlier answers no longer count" in text
+    assert "- 4. " in text and "what a yes means changed" in text
+    assert "- 8. " in text and "no longer asked" in text
+    assert "- 1. " not in text  # unchanged categories are not listed
+
+
+def test_an_ordinary_reminder_says_nothing_of_a_change(world, smtp_server):
+    send_reminders.call(world.school.pk, world.leadership.pk)
+    mail = OutgoingMail.objects.get(to_address="another.parent@example.nl")
+    send_outgoing_mail.call(mail.pk)
+    assert "privacy leaflet on" not in smtp_server.text(smtp_server.messages[0])

@@ -121,7 +121,8 @@ def _publish_new_version(world, *, material: str) -> None:
     draft = LeafletVersion.objects.get(label="versie 2027")
     assert draft.status == LeafletVersion.Status.DRAFT
     response = client.post(
-        reverse("publish_leaflet", kwargs={"version_id": draft.pk}), {"material": material}
+        reverse("publish_leaflet", kwargs={"version_id": draft.pk}),
+        {"material": material, "confirm_new_round": "yes"},
     )
     assert response.status_code == 302
 

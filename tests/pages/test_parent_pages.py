@@ -241,7 +241,7 @@ def test_guardians_never_see_the_never_photograph_flag(world):
     consent.set_never_flag(world.leadership, world.emma, active=True, reason="Safeguarding.")
     for name, kwargs in (("children", {}), ("pupil_consent", {"pupil_id": world.emma.pk})):
         html = get(world.parent, name, **kwargs).content.decode()
-        assert "Never photograph" not in html and "⛔" not in html
+        assert "Never photograph" not in html and 'class="icon-svg"' not in html
     html = get(world.teacher, "pupil_consent", pupil_id=world.emma.pk).content.decode()
     assert "Never photograph" in html
 
@@ -261,3 +261,19 @@ def test_without_a_published_leaflet_the_pages_say_so_and_nothing_is_allowed(wor
     assert "<form" not in section(html, "<main")
     paper = get(world.leadership, "paper_form", pupil_id=world.emma.pk).content.decode()
     assert "has not published a privacy leaflet yet" in paper
+
+
+def test_after_a_material_change_the_guardian_sees_the_earlier_answer(world):
+    consent.decide(world.parent, world.emma, {1: True, 2: False})
+    _republish(world, material_change=True)
+    client = client_for(world.parent)
+    page = client.get(reverse("pupil_consent", args=[world.emma.pk])).content.decode()
+    one = page.split('id="category-1"')[1].split("</fieldset>")[0]
+    two = page.split('id="category-2"')[1].split("</fieldset>")[0]
+    three = page.split('id="category-3"')[1].split("</fieldset>")[0]
+    assert "Your answer to the earlier leaflet was yes." in one
+    assert "Your answer to the earlier leaflet was no." in two
+    assert "earlier leaflet" not in three  # never answered
+    consent.decide(world.parent, world.emma, {1: True})
+    page = client.get(reverse("pupil_consent", args=[world.emma.pk])).content.decode()
+    assert "earlier leaflet was yes" not in page  # answered again: the new answer shows

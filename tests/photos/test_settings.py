@@ -25,8 +25,9 @@ def test_a_master_key_must_be_32_bytes_of_base64():
     short = base64.b64encode(b"too short").decode()
     assert "exactly 32 bytes" in _start(CONSENTRY_SECRET_KEY="x", CONSENTRY_MASTER_KEY=short).stderr
     assert "exactly 32 bytes" in _start(CONSENTRY_SECRET_KEY="x", CONSENTRY_MASTER_KEY="!!").stderr
-    good = base64.b64encode(os.urandom(32)).decode()
-    assert _start(CONSENTRY_SECRET_KEY="x", CONSENTRY_MASTER_KEY=good).stdout.strip() == "32"
+    good, audit = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
+    started = _start(CONSENTRY_SECRET_KEY="x", CONSENTRY_MASTER_KEY=good, CONSENTRY_AUDIT_KEY=audit)
+    assert started.stdout.strip() == "32"
 
 
 def test_the_demo_may_use_the_development_key():

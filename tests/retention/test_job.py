@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consentry.audit.models import AuditEntry
 from consentry.audit.services import verify_chain
@@ -195,7 +195,8 @@ def test_the_command_with_time_moved_forward(left_pupils, monkeypatch):
     world = left_pupils
     monkeypatch.setattr(timezone, "now", lambda: moment(LAST_DAY_KEPT + DAY))
     out = StringIO()
-    call_command("retention", "--dry-run", stdout=out)
+    with translation.override("en"):  # the output is in the command's language (Dutch)
+        call_command("retention", "--dry-run", stdout=out)
     expected = f"would destroy schools.pupil #{world.emma.pk} (school {world.school.pk})"
     assert expected in out.getvalue()
     assert f"#{world.noah.pk}" not in out.getvalue()
@@ -203,7 +204,8 @@ def test_the_command_with_time_moved_forward(left_pupils, monkeypatch):
     assert Pupil.objects.filter(pk=world.emma.pk).exists()
 
     out = StringIO()
-    call_command("retention", stdout=out)
+    with translation.override("en"):
+        call_command("retention", stdout=out)
     assert f"destroyed schools.pupil #{world.emma.pk}" in out.getvalue()
     assert not Pupil.objects.filter(pk=world.emma.pk).exists()
     assert "Emma" not in out.getvalue()  # operators' logs get ids, not names

@@ -61,7 +61,7 @@ def test_the_leadership_gives_an_account_and_the_pupil_decides_on_the_web(world,
     assert sanne.account.email == "sanne@example.nl" and sanne.told_decides_at is not None
     told = OutgoingMail.objects.get(recipient=sanne.account)
     # In the pupil's language, Dutch unless they chose English.
-    assert "vanaf nu beslis je zelf" in told.subject
+    assert "vanaf nu beslist u zelf" in told.subject
     assert "altijd van gedachten veranderen" in told.body and "/login/" in told.body
     assert AuditEntry.objects.filter(action="pupil.account_given").count() == 1
     # A second account, or someone else's address, is refused with a clear message.

@@ -8,9 +8,12 @@ from django import template
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
+from consentry.web.templatetags.icons import ICONS as SVG_ICONS
+
 register = template.Library()
 
-ICONS = {"yes": "✓", "never": "⛔", "conflict": "⚠", "no": "✗"}  # unanswered: ?
+# The never flag's icon is drawn (an emoji font is not everywhere); the others are text.
+ICONS = {"yes": "✓", "never": SVG_ICONS["never"], "conflict": "⚠", "no": "✗"}  # unanswered: ?
 
 
 @register.simple_tag

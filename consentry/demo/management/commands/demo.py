@@ -5,6 +5,9 @@ background worker side by side until Ctrl-C. Both are child processes: the web s
 Django's runserver with --insecure, because DEBUG is off and the static files must still be
 served; the worker is `consentry worker`. When one of them stops on its own, the other is
 stopped too and the command fails, so a half-working demo never sits there unnoticed.
+
+Links in the demo's mail and in its leaflet PDF point at the address the demo serves on
+(`demo_base_url`), unless CONSENTRY_BASE_URL says otherwise.
 """
 
 import os
@@ -55,6 +58,16 @@ def _die_with_parent() -> Callable[[], None] | None:
     return preexec
 
 
+def demo_base_url(port: int) -> str:
+    """The address links in mail and in the leaflet PDF point to during the demo.
+
+    CONSENTRY_BASE_URL when it is set (a demo behind a proxy, say); otherwise the address the
+    demo serves on. The setting's default is port 8000, so a demo on another port would
+    otherwise send every parent who clicks a link in a mail to the wrong place.
+    """
+    return os.environ.get("CONSENTRY_BASE_URL", "").strip() or f"http://127.0.0.1:{port}"
+
+
 class Command(BaseCommand):
     help = (
         "Run the demo: prepare the demo database, then run the web server and the worker "
@@ -82,11 +95,14 @@ class Command(BaseCommand):
             # SQLite creates the file, not the directory (var/ is not in the repository).
             settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         self.check()
+        # This process queues the seed's mail; the web server and the worker read it from
+        # their environment (`_child_environment`).
+        base_url = settings.CONSENTRY_BASE_URL = demo_base_url(port)
         try:
             self._prepare_database()
         except KeyboardInterrupt:
             raise SystemExit(130) from None
-        self._run(port, with_worker=not no_worker)
+        self._run(port, base_url, with_worker=not no_worker)
 
     def _check_port_free(self, port: int) -> None:
         # runserver would fail too, but only after migrate and seed; and a port held by
@@ -110,13 +126,18 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo")
 
-    def _run(self, port: int, *, with_worker: bool) -> None:
-        env = {
+    @staticmethod
+    def _child_environment(base_url: str) -> dict[str, str]:
+        return {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
             "CONSENTRY_DEMO": "true",
+            "CONSENTRY_BASE_URL": base_url,
             "PYTHONUNBUFFERED": "1",  # so their output shows up as it happens
         }
+
+    def _run(self, port: int, base_url: str, *, with_worker: bool) -> None:
+        env = self._child_environment(base_url)
         cli = [sys.executable, "-m", "consentry.cli"]
         commands = {
             "web server": [*cli, "runserver", f"127.0.0.1:{port}", "--insecure", "--noreload"],

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from consentry.retention import registry, services
 
@@ -21,7 +22,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool, **options):
-        self.verb = "would destroy" if dry_run else "destroyed"
+        # The output is in the language the command runs in: Dutch, the default language.
+        self.dry_run = dry_run
         self.current: registry.Rule | None = None
         runs = services.run(dry_run=dry_run, report=self._item, keep_items=False)
         for rule_run in runs:
@@ -30,10 +32,11 @@ class Command(BaseCommand):
             self._summary(rule_run)
         failed = [rule_run.rule.name for rule_run in runs if rule_run.error]
         if dry_run:
-            self.stdout.write("Dry run: nothing was changed.")
+            self.stdout.write(_("Dry run: nothing was changed."))
         if failed:
             raise CommandError(
-                f"Rules that failed (the page that failed was rolled back): {failed}"
+                _("Rules that failed (the page that failed was rolled back): %(rules)s")
+                % {"rules": ", ".join(failed)}
             )
 
     def _heading(self, rule: registry.Rule) -> None:
@@ -44,15 +47,30 @@ class Command(BaseCommand):
         """Each item as it is read, so a country's worth never waits in memory."""
         if self.current is not rule:
             self._heading(rule)
-        text = f"{rule.what} #{item.pk} (school {item.school_id}): {item.note}"
+        values = {
+            "what": rule.what,
+            "id": item.pk,
+            "school": item.school_id,
+            "note": item.note,
+            "reason": item.kept,
+        }
         if item.kept:
-            self.stdout.write(f"  kept {text}. {item.kept}")
+            line = _("kept %(what)s #%(id)s (school %(school)s): %(note)s. %(reason)s")
+        elif self.dry_run:
+            line = _("would destroy %(what)s #%(id)s (school %(school)s): %(note)s")
         else:
-            self.stdout.write(f"  {self.verb} {text}")
+            line = _("destroyed %(what)s #%(id)s (school %(school)s): %(note)s")
+        self.stdout.write("  " + line % values)
 
     def _summary(self, rule_run: services.RuleRun) -> None:
+        values = {"due": rule_run.due_count, "kept": rule_run.kept_count}
+        if self.dry_run:
+            summary = _("%(due)d would be destroyed, %(kept)d kept") % values
+        else:
+            summary = _("%(due)d destroyed, %(kept)d kept") % values
         counts = ", ".join(f"{label} {n}" for label, n in sorted(rule_run.counts.items()))
-        summary = f"  {rule_run.due_count} {self.verb}, {rule_run.kept_count} kept"
-        self.stdout.write(summary + (f" ({counts})" if counts else ""))
+        self.stdout.write("  " + summary + (f" ({counts})" if counts else ""))
         if rule_run.error:
-            self.stderr.write(f"  failed, rolled back: {rule_run.error}")
+            self.stderr.write(
+                "  " + _("failed, rolled back: %(error)s") % {"error": rule_run.error}
+            )

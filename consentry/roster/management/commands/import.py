@@ -9,10 +9,24 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from consentry.roster import services
 from consentry.roster.sync import ENTITIES, Options
 from consentry.schools.models import Board, School
+
+
+def entity_labels() -> dict[str, str]:
+    """The report's rows, in the language the command runs in (Dutch, the default)."""
+    return {
+        "schools": pgettext("import report", "schools"),
+        "groups": pgettext("import report", "groups"),
+        "pupils": pgettext("import report", "pupils"),
+        "teachers": pgettext("import report", "teachers"),
+        "guardians": pgettext("import report", "guardians"),
+    }
+
 
 FORMATS = {
     "edex": "an EDEXML file (1.03, 2.0 or 2.1)",
@@ -71,8 +85,15 @@ class Command(BaseCommand):
         else:
             self._print(outcome.summary)
         if outcome.summary["errors"]:
+            count = len(outcome.summary["errors"])
             raise CommandError(
-                f"{len(outcome.summary['errors'])} error(s): nothing was imported.", returncode=1
+                ngettext(
+                    "%(count)d error: nothing was imported.",
+                    "%(count)d errors: nothing was imported.",
+                    count,
+                )
+                % {"count": count},
+                returncode=1,
             )
 
     def _school(self, options) -> School | None:
@@ -80,7 +101,9 @@ class Command(BaseCommand):
             return None
         school = services.find_school(options["school"])
         if school is None:
-            raise CommandError(f"No school with id or BRIN {options['school']!r}.")
+            raise CommandError(
+                _("No school with id or BRIN %(school)r.") % {"school": options["school"]}
+            )
         return school
 
     def _board(self, options) -> Board | None:
@@ -93,24 +116,39 @@ class Command(BaseCommand):
             else (Board.objects.filter(name=value).first())
         )
         if board is None:
-            raise CommandError(f"No board with id or name {value!r}.")
+            raise CommandError(_("No board with id or name %(board)r.") % {"board": value})
         return board
 
     def _print(self, summary: dict) -> None:
-        mode = (
-            "dry run" if summary["dry_run"] else ("imported" if summary["applied"] else "refused")
-        )
+        if summary["dry_run"]:
+            mode = pgettext("import report", "dry run")
+        elif summary["applied"]:
+            mode = pgettext("import report", "imported")
+        else:
+            mode = pgettext("import report", "refused")
         self.stdout.write(
             f"{summary['format']} {summary['version']} · {summary['source']} · {mode}"
         )
-        self.stdout.write(f"{'':10} {'created':>8} {'updated':>8} {'unchanged':>10} {'left':>6}")
+        columns = [
+            pgettext("import report", "created"),
+            pgettext("import report", "updated"),
+            pgettext("import report", "unchanged"),
+            pgettext("import report", "left"),
+        ]
+        widths = [max(len(column), 8) for column in columns]
+        self.stdout.write(f"{'':12}" + " ".join(c.rjust(w) for c, w in zip(columns, widths)))
+        labels = entity_labels()
         for entity in ENTITIES:
             c = summary[entity]
+            numbers = [c["created"], c["updated"], c["unchanged"], c["left"]]
             self.stdout.write(
-                f"{entity:10} {c['created']:>8} {c['updated']:>8} "
-                f"{c['unchanged']:>10} {c['left']:>6}"
+                f"{labels[entity]:12}" + " ".join(str(n).rjust(w) for n, w in zip(numbers, widths))
             )
         for problem in summary["warnings"]:
-            self.stdout.write(self.style.WARNING(f"warning: {problem['text']}"))
+            self.stdout.write(
+                self.style.WARNING(_("warning: %(problem)s") % {"problem": problem["text"]})
+            )
         for problem in summary["errors"]:
-            self.stderr.write(self.style.ERROR(f"error: {problem['text']}"))
+            self.stderr.write(
+                self.style.ERROR(_("error: %(problem)s") % {"problem": problem["text"]})
+            )
