@@ -110,6 +110,28 @@ def add_face(photo: Photo, x: int, y: int, w: int, h: int, *, actor) -> Face:
     return face
 
 
+NUMBERS_PER_WIDTH = 20  # a face number is a 20th of the photo's width tall
+
+
+def face_numbers(photo: Photo, faces: list[Face]) -> tuple[int, list[tuple[int, int, int]]]:
+    """The numbers drawn over the faces on "Who is who": their size and, per face in order,
+    (number, x, baseline y), in the photo's pixels.
+
+    Why from the photo's width and not the face's size: the photo is scaled to the screen's
+    width, so a number as tall as a small face in a large photo would be a few pixels on a
+    phone. A 20th of the width reads the same everywhere (18px on a 390px phone). A number
+    sits just above its box, or inside the box's top when the box touches the photo's top,
+    and never runs off the right edge."""
+    size = max(1, round(photo.width / NUMBERS_PER_WIDTH))
+    numbers = []
+    for number, face in enumerate(faces, 1):
+        room = round(size * 0.6 * len(str(number)))  # a digit is about 0.6 em wide
+        x = max(0, min(face.x, photo.width - room))
+        baseline = face.y - size // 8 if face.y >= size else face.y + size
+        numbers.append((number, x, baseline))
+    return size, numbers
+
+
 def next_untagged(photo: Photo) -> Photo | None:
     """The group's next ready photo (in the page's order) with a face still untagged."""
     untagged = Photo.objects.filter(

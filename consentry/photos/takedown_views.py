@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from consentry.schools.access import get_school_led_by, schools_led_by
 
-from . import gate, publishing, takedowns
+from . import gate, takedowns
 from .models import TakeDown
 
 RECENT = timedelta(days=30)
@@ -39,15 +39,31 @@ def _get_takedown_for_user(user, takedown_id: int) -> TakeDown:
 @require_GET
 def takedown_list(request, school_id: int):
     school = get_school_led_by(request.user, school_id)
-    related = ("publication__photo", "publication__published_by", "pupil", "done_by")
+    related = ("publication__photo__group", "publication__published_by", "pupil", "done_by")
     mine = TakeDown.objects.filter(publication__photo__school=school).select_related(*related)
     since = timezone.now() - RECENT
     context = {
         "school": school,
-        "open_takedowns": mine.filter(status=TakeDown.Status.OPEN),
-        "done_takedowns": mine.filter(status=TakeDown.Status.DONE, done_at__gte=since),
+        "open_takedowns": _with_audience(mine.filter(status=TakeDown.Status.OPEN)),
+        "done_takedowns": _with_audience(
+            mine.filter(status=TakeDown.Status.DONE, done_at__gte=since)
+        ),
     }
     return render(request, "photos/takedowns.html", context)
+
+
+def _with_audience(takedowns) -> list[TakeDown]:
+    """Each take-down with its audience in words ("4 · public"), read once per group."""
+    labels: dict[int, dict[str, str]] = {}
+    listed = list(takedowns)
+    for takedown in listed:
+        publication = takedown.publication
+        group = publication.photo.group
+        if group.pk not in labels:
+            labels[group.pk] = dict(gate.audiences_for(group))
+        key = publication.audience_key
+        takedown.audience = labels[group.pk].get(key, key)  # type: ignore[attr-defined]
+    return listed
 
 
 @login_required
@@ -62,7 +78,7 @@ def takedown_confirm(request, takedown_id: int):
     audiences = dict(gate.audiences_for(publication.photo.group))
     context = {
         "takedown": takedown,
-        "file": publishing.filename(publication),
+        "photo": publication.photo,
         "audience": audiences.get(publication.audience_key, publication.audience_key),
     }
     return render(request, "photos/takedown_confirm.html", context)

@@ -33,7 +33,7 @@ from datetime import date
 from functools import partial
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -48,7 +48,7 @@ from consentry.mail.services import queue_mail
 from consentry.schools.models import Pupil
 
 from . import crypto, gate, publishing
-from .models import Face, Publication, TakeDown, VisiblePupil
+from .models import Face, Photo, Publication, TakeDown, VisiblePupil
 
 INTERNAL = (1, 2, 3)  # portfolio, class group, school: renditions that live in Consentry
 PUPILS_PER_JOB = 200
@@ -219,6 +219,12 @@ def _replace(publication: Publication, pupil: Pupil) -> TakeDown:
 
 @transaction.atomic
 def _ask_publisher(publication: Publication, pupil: Pupil) -> TakeDown:
+    """Open the take-down; mail the publisher unless they were asked already (`_asked`).
+
+    The photo's row is locked first, so that two jobs for two pupils of one photo (two
+    workers) take turns and the second sees the first one's take-down."""
+    Photo.objects.select_for_update().filter(pk=publication.photo_id).first()
+    asked = _asked(publication)
     takedown = TakeDown.objects.create(
         publication=publication,
         pupil=pupil,
@@ -228,9 +234,30 @@ def _ask_publisher(publication: Publication, pupil: Pupil) -> TakeDown:
     )
     _audit("photo.takedown.opened", takedown, actor="system")
     publisher = publication.published_by
-    if publisher is not None and publisher.is_active:
+    if publisher is not None and publisher.is_active and not asked:
         _mail(takedown, publisher)
     return takedown
+
+
+def _same_photo_outside(publication: Publication) -> Q:
+    """The take-downs of this photo for this audience, whichever version of it: each one
+    replaced the one before, but outside there is one photo to remove."""
+    return Q(
+        kind=TakeDown.Kind.EXTERNAL,
+        publication__photo_id=publication.photo_id,
+        publication__category=publication.category,
+        publication__consent_request_id=publication.consent_request_id,
+    )
+
+
+def _asked(publication: Publication) -> bool:
+    """Whether the publisher was already asked to remove this photo for this audience and has
+    not yet confirmed it. Why no second mail then: several pupils' consent lapsing one after
+    the other would each send the same request; the first mail's link closes them all
+    (`confirm`)."""
+    return TakeDown.objects.filter(
+        _same_photo_outside(publication), status=TakeDown.Status.OPEN
+    ).exists()
 
 
 def _rerender(publication: Publication, pupil: Pupil) -> Publication | None:
@@ -268,11 +295,13 @@ def _rerender(publication: Publication, pupil: Pupil) -> Publication | None:
 def _mail(takedown: TakeDown, publisher) -> OutgoingMail:
     """What to remove (photo, audience, date), never why: the reason may be a never flag."""
     publication = takedown.publication
+    photo = publication.photo
     with translation.override(publisher.preferred_language):
         context = {
             "publisher": publisher,
-            "file": publishing.filename(publication),
-            "audience": dict(gate.audiences_for(publication.photo.group)).get(
+            "file": photo.original_name,  # and its date: never its id, which nobody knows
+            "uploaded_at": date_format(timezone.localtime(photo.created_at)),
+            "audience": dict(gate.audiences_for(photo.group)).get(
                 publication.audience_key, publication.audience_key
             ),
             "published_at": date_format(timezone.localtime(publication.published_at)),
@@ -292,13 +321,19 @@ def _mail(takedown: TakeDown, publisher) -> OutgoingMail:
 
 @transaction.atomic
 def confirm(takedown: TakeDown, *, actor) -> None:
-    """The photo was removed outside: close every open take-down of it (one removal covers
-    every pupil in it). Consentry itself stopped serving it when the take-down opened; an
-    older take-down may still find it current, so it is withdrawn here too if need be."""
+    """The photo was removed outside: close every open take-down of it for this audience
+    (one removal covers every pupil in it, and every version the publisher was asked about
+    in one mail: `_asked`). Consentry itself stopped serving it when the take-down opened;
+    an older take-down may still find it current, so it is withdrawn here too if need be."""
     publication = Publication.objects.select_for_update().get(pk=takedown.publication_id)
     if publication.withdrawn_at is None:
         publishing.withdraw(publication)
-    for each in TakeDown.objects.filter(publication=publication, status=TakeDown.Status.OPEN):
+    still_open = TakeDown.objects.filter(
+        _same_photo_outside(publication), status=TakeDown.Status.OPEN
+    ).select_related("publication")
+    for each in still_open:
+        if each.publication.withdrawn_at is None:
+            publishing.withdraw(each.publication)
         each.status, each.done_at, each.done_by = TakeDown.Status.DONE, timezone.now(), actor
         each.save(update_fields=["status", "done_at", "done_by"])
         _audit("photo.takedown.confirmed", each, actor=actor)

@@ -141,9 +141,12 @@ def photo_tag(request, photo_id: int):
         _may_change(request.user, photo)
         return _save_tags(request, photo)
     faces = list(photo.faces.select_related("pupil"))
+    number_size, numbers = tagging.face_numbers(photo, faces)
     context = {
         "photo": photo,
         "faces": [(n, face, tagging.choice_of(face)) for n, face in enumerate(faces, 1)],
+        "numbers": numbers,
+        "number_size": number_size,
         "pupils": tagging.group_pupils(photo),
         "can_tag": services.may_upload(request.user, photo.group),
         "box_form": FaceBoxForm(),

@@ -75,7 +75,9 @@ class LeftPupilTerm:
     held: tuple[str, ...] = ()
 
 
-def left_pupil_terms(pupils: Sequence[Pupil], today: date | None = None) -> dict[int, LeftPupilTerm]:
+def left_pupil_terms(
+    pupils: Sequence[Pupil], today: date | None = None
+) -> dict[int, LeftPupilTerm]:
     """The term of each pupil who left (pupils without a leaving date are left out).
 
     Why not just the last day: a day in the past shown as "kept until" reads as a promise the
@@ -93,8 +95,7 @@ def left_pupil_terms(pupils: Sequence[Pupil], today: date | None = None) -> dict
     over = [pupil for pupil in pupils if pupil.pk in until and until[pupil.pk] < today]
     held = erasure.refusals_for(over, today) if over else {}
     return {
-        pk: LeftPupilTerm(day, day < today, tuple(held.get(pk, ())))
-        for pk, day in until.items()
+        pk: LeftPupilTerm(day, day < today, tuple(held.get(pk, ()))) for pk, day in until.items()
     }
 
 

@@ -14,15 +14,18 @@ from consentry.audit.describe import PHRASES
 from consentry.audit.filters import KINDS, kind_of
 from consentry.audit.models import AuditEntry
 from consentry.audit.services import record
+from consentry.breaches.models import Breach
 from consentry.consent import services as consent
 from consentry.photos import takedowns
-from consentry.photos.models import TakeDown
+from consentry.photos.models import Publication, TakeDown
 from consentry.photos.publishing import publish
 from consentry.retention import erasure
 from consentry.roster.authority import set_authority
-from consentry.schools.models import Guardianship
+from consentry.schools.models import Guardianship, Pupil
+from tests.adhoc.helpers import ask
 from tests.pages.helpers import client_for, text
 from tests.photos.helpers import make_photo, small_jpeg
+from tests.research.helpers import make_project
 from tests.retention.helpers import mark_left
 from tests.world import make_pupil, make_user
 
@@ -67,6 +70,9 @@ def history(world):
 
 def test_the_main_actions_read_as_sentences_with_names(history):
     world = history
+    with translation.override("en"):
+        start = formats.date_format(timezone.localdate())
+        end = formats.date_format(timezone.localdate() + timedelta(days=365))
     assert lines(page(world.leadership, world))[:8] == [
         "The system took down a photo of group Zon for 4 · public: Emma Test may no longer "
         "appear in it.",
@@ -77,9 +83,7 @@ def test_the_main_actions_read_as_sentences_with_names(history):
         "for category 1.",
         "Other parent of Emma refused consent for Emma Test for category 3 (web).",
         "Parent of Emma gave consent for Emma Test for categories 1, 2 and 4 (web).",
-        "Intern acknowledged the privacy rules “Regels 2026” as intern, for "
-        f"{formats.date_format(timezone.localdate())} to "
-        f"{formats.date_format(timezone.localdate() + timedelta(days=365))}.",
+        f"Intern acknowledged the privacy rules “Regels 2026” as intern, for {start} to {end}.",
     ]
 
 
@@ -163,6 +167,130 @@ def test_dates_in_the_viewers_language(history):
         with translation.override(language):
             expected = formats.date_format(moment, "DATETIME_FORMAT")
         assert f"<tr><td>{expected}</td>" in page(world.leadership, world, language=language)
+
+
+def test_every_action_of_the_school_has_its_sentence(history):
+    """Entries shaped as their writers write them (the services' `record` calls), with the
+    names of real rows; every action in `PHRASES` is on the page, none falls back."""
+    world = history
+    request = ask(world, send=False)
+    project = make_project(world)
+    breach = Breach.objects.create(
+        school=world.school,
+        reference="DL-PROBE",
+        description="A list was e-mailed to the wrong parents.",
+        discovered_at=timezone.now(),
+        risk="risk",
+        measures="Asked them to delete it.",
+    )
+    publication = Publication.objects.get(photo__group=world.group, category=4)
+    photo = publication.photo
+    takedown = TakeDown.objects.get(publication=publication)
+    emma_account = make_user("emma@example.nl", "Emma Test")
+    Pupil.objects.filter(pk=world.emma.pk).update(account=emma_account)
+    w = world
+    tech = {"publication": publication.pk, "pupil_id": w.emma.pk, "kind": "external"}
+    project_data = {"project_id": project.pk, "kind": "video", "pupil_ids": [w.emma.pk]}
+    dates = {"project_id": project.pk, "new_ends_on": "2027-01-31", "first_ends_on": "2026-12-31"}
+    consent_data = {"pupil_id": w.emma.pk, "category": 2, "leaflet_version_id": w.leaflet.pk}
+    pupils = {"pupils": {"created": 3, "updated": 1, "unchanged": 9, "left": 2}}
+    rows = [
+        ("reminders.requested", w.leadership, w.school, {"guardians": 3, "skipped": 1},
+         "Leadership sent reminders to 3 guardians."),
+        ("adhoc.request.opened", w.teacher, request, {"deadline": "2026-12-01"},
+         "Teacher of Zon sent the separate request “Photo in the regional paper” to the "
+         "guardians, answers due 1 December 2026."),
+        ("adhoc.request.changed", w.teacher, request, {"pupil_ids": [w.emma.pk]},
+         "Teacher of Zon changed the separate request “Photo in the regional paper”."),
+        ("adhoc.request.closed", w.teacher, request, {},
+         "Teacher of Zon closed the separate request “Photo in the regional paper”."),
+        ("adhoc.answer.recorded", w.parent, None,
+         {"request_id": request.pk, "pupil_id": w.emma.pk, "given": False},
+         "Parent of Emma answered no to the separate request “Photo in the regional paper” "
+         "for Emma Test."),
+        ("photo.detection_retried", w.teacher, photo, {},
+         "Teacher of Zon had the faces in a photo of group Zon looked for again."),
+        ("photo.faces_checked", w.teacher, photo, {"doubts": "", "faces": 1},
+         "Teacher of Zon checked every face in a photo of group Zon by eye."),
+        ("photo.tagged", w.teacher, photo, {"faces": [1], "pupils": [w.emma.pk]},
+         "Teacher of Zon said who is who in a photo of group Zon: Emma Test."),
+        ("photo.face_added", w.teacher, photo, {"face": 1},
+         "Teacher of Zon marked a face by hand in a photo of group Zon."),
+        ("photo.republished", "system", publication, {"photo": photo.pk, "pupil_id": w.emma.pk},
+         "The system replaced a photo of group Zon for 4 · public with a copy that hides "
+         "Emma Test."),
+        ("photo.takedown.opened", "system", takedown, tech,
+         "The system asked the publisher to remove a photo of group Zon for 4 · public "
+         "outside Consentry: Emma Test may no longer appear in it."),
+        ("photo.takedown.confirmed", w.teacher, takedown, tech,
+         "Teacher of Zon confirmed that a photo of group Zon for 4 · public was removed "
+         "outside Consentry."),
+        ("photo.deleted", w.teacher, photo, {"group": w.group.pk},
+         "Teacher of Zon deleted a photo of group Zon."),
+        ("leaflet.drafted", w.leadership, w.leaflet, {"label": "versie 2027"},
+         "Leadership started a draft of the leaflet “versie 2027”."),
+        ("leaflet.published", w.leadership, w.leaflet,
+         {"label": "versie 2027", "material_change": False},
+         "Leadership published the leaflet “versie 2027” as a minor change: the answers "
+         "given still count."),
+        ("research.project_created", w.leadership, project, {"project_id": project.pk},
+         "Leadership created the research project “Coaching in de klas”."),
+        ("research.project_changed", w.leadership, project, {"project_id": project.pk},
+         "Leadership changed the research project “Coaching in de klas”."),
+        ("research.end_date_extended", w.leadership, project, dates,
+         "Leadership extended the research project “Coaching in de klas” to 31 January "
+         "2027 (first end date 31 December 2026)."),
+        ("research.end_date_changed", w.leadership, project, dates,
+         "Leadership moved the end date of the research project “Coaching in de klas” to "
+         "31 January 2027."),
+        ("research.material_uploaded", w.teacher, None, project_data,
+         "Teacher of Zon added a video to the research project “Coaching in de klas”."),
+        ("research.material_tagged", w.teacher, None, project_data,
+         "Teacher of Zon changed who appears in material of the research project "
+         "“Coaching in de klas”."),
+        ("research.material_destroyed", "system", None, project_data,
+         "The system destroyed a video of the research project “Coaching in de klas” "
+         "after its end date."),
+        ("pupil.account_given", w.leadership, w.emma, {"pupil_id": w.emma.pk},
+         "Leadership gave Emma Test an account of their own."),
+        ("consent.recorded", emma_account, None,
+         {**consent_data, "given": True, "channel": "api", "actor_role": "pupil"},
+         "Emma Test gave consent for themself for category 2 (API)."),
+        ("consent.recorded", w.leadership, None,
+         {**consent_data, "given": False, "channel": "paper", "guardian_id": None},
+         "Leadership recorded a paper form on which Emma Test, 16 or older, refused consent "
+         "for category 2."),
+        ("roster.imported", w.leadership, None, {"file": "export.xml", "counts": pupils},
+         "Leadership imported the roster “export.xml”: 3 pupils added, 1 changed, 2 left."),
+        ("retention.destroyed", "retention job", None,
+         {"rule": "pupil.left", "what": "schools.pupil", "ids": [98, 99]},
+         "The retention job destroyed expired data by the rule “pupil.left” (pupils: 2)."),
+        ("retention.policy_changed", w.leadership, None, {"left_pupil_years": 1},
+         "Leadership set how long the data of pupils who left is kept to 1 year."),
+        ("api_token.issued", "command line", None, {"name": "Parro"},
+         "An administrator on the command line issued the API token “Parro”."),
+        ("school.set_up", "command line", w.school, {"board_id": w.board.pk},
+         "An administrator on the command line set up this school in Consentry."),
+        ("breach.reported", "public form", breach, {"reference": "DL-PROBE"},
+         "Someone using the public report form reported the data breach DL-PROBE."),
+        ("breach.ap_not_needed", w.privacy_officer, breach, {"late": False},
+         "Privacy officer recorded that the data breach DL-PROBE need not be reported to "
+         "the Dutch Data Protection Authority."),
+        ("breach.updated", w.privacy_officer, breach, {"changed": {"risk": "x"}},
+         "Privacy officer updated the data breach DL-PROBE."),
+        ("breach.ap_notified", w.privacy_officer, breach, {"late": False},
+         "Privacy officer recorded that the data breach DL-PROBE was reported to the Dutch "
+         "Data Protection Authority."),
+        ("breach.closed", w.privacy_officer, breach, {},
+         "Privacy officer closed the data breach DL-PROBE."),
+    ]  # fmt: skip
+    for action, actor, obj, data, _sentence in rows:
+        record(action, actor=actor, obj=obj, school_id=w.school.pk, data=data)
+    shown = lines(page(w.leadership, w))
+    assert shown[: len(rows)][::-1] == [row[-1] for row in rows]
+    on_page = {entry.action for entry in AuditEntry.objects.filter(school_id=w.school.pk)}
+    elsewhere = {"guardian.authority_set", "never_flag.lifted", "pupil.erased", "pupil.exported"}
+    assert set(PHRASES) - on_page - elsewhere == set()
 
 
 # Filters
@@ -258,6 +386,8 @@ def test_only_the_schools_leadership_and_privacy_officer_see_the_trail(world):
         client = client_for(getattr(world, persona))
         assert client.get(f"/schools/{world.school.pk}/audit/").status_code == 404, persona
     assert "Leadership published the leaflet" in page(world.privacy_officer, world)
+    verified = page(world.leadership, world, "?verify=1&kind=leaflet")
+    assert "The chain is intact" in verified and len(lines(verified)) == 1
 
 
 def _queries(user, world) -> int:

@@ -4,9 +4,12 @@ answer to a separate request."""
 import io
 import zipfile
 
+import numpy as np
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from consentry.adhoc.services import answer
 from consentry.audit.models import AuditEntry
@@ -16,8 +19,10 @@ from consentry.photos import publishing, storage, takedowns
 from consentry.photos.models import Face, Publication, TakeDown
 from consentry.photos.publishing import publish, read_rendition
 from tests.adhoc.helpers import ask
-from tests.photos.helpers import make_photo
+from consentry.schools.models import Guardianship, Pupil
+from tests.photos.helpers import astronaut, encode, make_photo
 from tests.photos.test_gate import _sharpness
+from tests.world import make_pupil
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +94,7 @@ def test_a_public_photo_gets_an_open_take_down_and_a_mail_to_the_publisher(
     takedown = TakeDown.objects.get()
     assert (takedown.kind, takedown.status, takedown.publication) == ("external", "open", public)
     mail = OutgoingMail.objects.get(recipient=world.teacher)
-    assert mail.subject == f"Remove a published photo: {publishing.filename(public)}"
+    assert mail.subject == "Remove a published photo: trip.jpg"
     assert f"/takedowns/{takedown.pk}/" in mail.body
     assert "Emma" not in mail.body + mail.subject
 
@@ -222,3 +227,85 @@ def test_only_the_leadership_and_the_publisher_see_a_take_down(world, photo, aft
     assert "Confirm the removal" in page and "Emma" in page
     overview = _client(world.leadership).get(reverse("school_overview", args=[world.school.pk]))
     assert listing in overview.content.decode()
+
+
+def _two_pupils_in_a_public_photo(world):
+    """Emma and Lisa (group Zon) side by side in one photo published for the public."""
+    lisa = make_pupil(world.school, world.group, "1003", "Lisa")
+    Guardianship.objects.create(guardian=world.parent, pupil=lisa, has_parental_authority=True)
+    photo = make_photo(world, encode(np.hstack([astronaut(), astronaut()]), quality=90))
+    first, second = photo.faces.order_by("x")
+    Face.objects.filter(pk=first.pk).update(kind=Face.Kind.PUPIL, pupil=world.emma)
+    Face.objects.filter(pk=second.pk).update(kind=Face.Kind.PUPIL, pupil=lisa)
+    for guardian in (world.parent, world.other_parent):
+        decide(guardian, world.emma, {4: True})
+    decide(world.parent, lisa, {4: True})
+    return publish(photo, 4, "blur", actor=world.teacher), lisa
+
+
+def _takedown_mails(world):
+    return OutgoingMail.objects.filter(recipient=world.teacher, subject__startswith="Remove")
+
+
+def test_the_mail_and_the_pages_name_the_photo_by_its_file_name_and_date(
+    world, photo, after_commit
+):
+    world.teacher.preferred_language = "en"
+    world.teacher.save(update_fields=["preferred_language"])
+    public = publish(photo, 4, "blur", actor=world.teacher)
+    with after_commit():
+        decide(world.parent, world.emma, {4: False})
+    uploaded = date_format(timezone.localtime(photo.created_at))
+    mail = _takedown_mails(world).get()
+    assert "Photo: trip.jpg\n" in mail.body and f"Uploaded on: {uploaded}\n" in mail.body
+    assert "Audience: 4 · public" in mail.body
+    assert f"photo-{photo.pk}" not in mail.subject + mail.body
+    takedown = TakeDown.objects.get()
+    confirm_page = _client(world.teacher).get(reverse("takedown_confirm", args=[takedown.pk]))
+    listing = _client(world.leadership).get(reverse("takedown_list", args=[world.school.pk]))
+    for page in (confirm_page.text, listing.text):
+        assert "trip.jpg" in page and publishing.filename(public) not in page
+    assert f"uploaded on {date_format(photo.created_at, 'SHORT_DATE_FORMAT')}" in listing.text
+    assert "4 · public" in listing.text
+
+
+def test_pupils_whose_consent_lapses_at_once_bring_one_mail(world, after_commit):
+    _two_pupils_in_a_public_photo(world)
+    lisa = Pupil.objects.get(given_name="Lisa")
+    with after_commit():
+        decide(world.parent, world.emma, {4: False})
+        decide(world.parent, lisa, {4: False})
+    assert _takedown_mails(world).count() == 1
+
+
+def test_pupils_whose_consent_lapses_one_after_the_other_bring_one_mail_and_one_confirmation(
+    world, after_commit
+):
+    """The first take-down replaced the photo with Emma hidden; Lisa's then replaces that
+    version. Outside there is still one photo to remove: one mail, whose link closes both."""
+    _public, lisa = _two_pupils_in_a_public_photo(world)
+    with after_commit():
+        decide(world.parent, world.emma, {4: False})
+    with after_commit():
+        decide(world.parent, lisa, {4: False})
+    assert sorted(t.pupil.given_name for t in TakeDown.objects.filter(status="open")) == [
+        "Emma",
+        "Lisa",
+    ]
+    assert _takedown_mails(world).count() == 1
+    first = TakeDown.objects.get(pupil=world.emma)
+    _client(world.teacher).post(reverse("takedown_confirm", args=[first.pk]))
+    assert set(TakeDown.objects.values_list("status", flat=True)) == {"done"}
+    current = publishing.current(world.group, 4).get()
+    assert [e["visible"] for e in current.snapshot] == [False, False]
+
+
+def test_after_a_confirmed_removal_a_new_lapse_mails_again(world, after_commit):
+    """The publisher may have posted the version with Emma hidden: Lisa's no must reach it."""
+    _public, lisa = _two_pupils_in_a_public_photo(world)
+    with after_commit():
+        decide(world.parent, world.emma, {4: False})
+    takedowns.confirm(TakeDown.objects.get(), actor=world.teacher)
+    with after_commit():
+        decide(world.parent, lisa, {4: False})
+    assert _takedown_mails(world).count() == 2

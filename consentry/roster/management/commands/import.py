@@ -136,13 +136,16 @@ class Command(BaseCommand):
             pgettext("import report", "left"),
         ]
         widths = [max(len(column), 8) for column in columns]
-        self.stdout.write(f"{'':12}" + " ".join(c.rjust(w) for c, w in zip(columns, widths)))
+        self.stdout.write(
+            f"{'':12}" + " ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))
+        )
         labels = entity_labels()
         for entity in ENTITIES:
             c = summary[entity]
             numbers = [c["created"], c["updated"], c["unchanged"], c["left"]]
             self.stdout.write(
-                f"{labels[entity]:12}" + " ".join(str(n).rjust(w) for n, w in zip(numbers, widths))
+                f"{labels[entity]:12}"
+                + " ".join(str(n).rjust(w) for n, w in zip(numbers, widths, strict=True))
             )
         for problem in summary["warnings"]:
             self.stdout.write(
