@@ -33,7 +33,7 @@ def get_or_404[M: Model](queryset: QuerySet[M], pk: int) -> M:
 class RowIdConverter:
     """The `<id:...>` path converter: an `int` that only matches up to 18 digits."""
 
-    regex = "[0-9]{1,%d}" % MAX_DIGITS
+    regex = f"[0-9]{{1,{MAX_DIGITS}}}"
 
     def to_python(self, value: str) -> int:
         return int(value)

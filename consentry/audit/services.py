@@ -57,9 +57,12 @@ def record(
 
 
 def digest_of_row(obj: models.Model) -> str:
-    """The keyed digest of an append-only row's `audited_fields` (see `models.row_digest`)."""
-    fields = obj.audited_fields  # type: ignore[attr-defined]
-    return row_digest(obj._meta.label_lower, obj.pk, [getattr(obj, name) for name in fields])
+    """The keyed digest of an append-only row's `audited_fields` (see `models.row_digest`),
+    each value as the database gives it back ("4" is stored, and read, as 4)."""
+    fields = {field.attname: field for field in obj._meta.concrete_fields}
+    names = obj.audited_fields  # type: ignore[attr-defined]
+    values = [fields[name].to_python(getattr(obj, name)) for name in names]
+    return row_digest(obj._meta.label_lower, obj.pk, values)
 
 
 @contextmanager

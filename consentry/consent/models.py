@@ -26,7 +26,7 @@ class AppendOnlyModel(models.Model):
     The list is fixed once rows exist: a field added later must not join it.
     """
 
-    audited_fields: ClassVar[tuple[str, ...]] = ()
+    audited_fields: ClassVar[tuple[str, ...]] = ()  # attnames: "pupil_id", not "pupil"
 
     class Meta:
         abstract = True

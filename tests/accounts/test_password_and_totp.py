@@ -257,3 +257,13 @@ def test_only_a_recent_mailed_code_lets_someone_set_up_a_first_app(world, rf):
     assert not needs_mailed_code_before_enrolment(request)
     request.user = AnonymousUser()
     assert not needs_mailed_code_before_enrolment(request)
+
+
+def test_asking_for_confirmation_codes_too_often_is_slowed_down(world):
+    client = english()
+    sign_in(client, without_totp(world.teacher))
+    for _ in range(3):
+        assert client.post(ASK_CODE, {"next": ACTIVATE})["Location"].startswith(CONFIRM_CODE)
+    response = client.post(ASK_CODE, {"next": ACTIVATE})
+    assert response.status_code == 200 and "Too many attempts" in response.text
+    assert OutgoingMail.objects.filter(recipient=world.teacher).count() == 3

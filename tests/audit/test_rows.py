@@ -200,3 +200,10 @@ def test_it_streams_in_a_fixed_number_of_queries(history, monkeypatch):
     execute("UPDATE consent_consentevent SET given = %s WHERE id = %s", [False, late.pk])
     [problem] = verify_rows().problems
     assert problem.pk == late.pk
+
+
+def test_a_value_given_in_another_type_is_digested_as_stored(world):
+    """A yes that arrives as 1 is stored, and read back, as True: the digest follows."""
+    answer(world.parent, ask(world), world.emma, 1)  # type: ignore[arg-type]
+    assert RequestAnswer.objects.get().given is True
+    assert verify_rows().verified == 1

@@ -1,6 +1,8 @@
 """The demo seed builds the school the demo's stories need, through the real services."""
 
+import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,7 +15,7 @@ from consentry.audit.models import AuditEntry
 from consentry.audit.services import verify_chain
 from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.consent.services import State, active_version, consent_overview
-from consentry.demo.personas import PERSONA_EMAILS
+from consentry.demo.personas import PERSONA_EMAILS, PERSONAS
 from consentry.retention.rules import expired_left_pupils
 from consentry.schools.models import Department, Group, Guardianship, Pupil, School, StaffRole
 
@@ -153,3 +155,28 @@ def test_two_photos_of_zonnebloem_are_uploaded_by_the_teacher(school, seeded, se
             assert b"\xff\xd8\xff" not in handle.read()[:16]  # stored encrypted
         assert photo_services.read_original(photo)[:3] == b"\xff\xd8\xff"
     assert AuditEntry.objects.filter(action="photo.uploaded").count() == 2
+
+
+def _readme_personas() -> list[list[str]]:
+    """The rows of the persona table in README.md: persona, who, email address."""
+    text = (Path(django_settings.PROJECT_DIR) / "README.md").read_text()
+    table = text.split("| persona | who | email address |", 1)[1].split("\n\n", 1)[0]
+    return [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in table.strip().splitlines()[1:]
+    ]
+
+
+def test_the_readme_persona_table_matches_the_demo(school):
+    """Every persona in the order of the login page, with the demo's own name and address,
+    and each guardian's children named with the group the seed put them in."""
+    rows = _readme_personas()
+    assert [row[0] for row in rows] == [key.replace("_", " ") for key, _l, _e in PERSONAS]
+    for (key, label, email), (_persona, who, address) in zip(PERSONAS, rows, strict=True):
+        assert address == email
+        name = str(label).rsplit("(", 1)[1].rstrip(")")
+        assert who.startswith(f"{name}, "), (key, who)
+        account = User.objects.get(email=email)
+        children = {p.given_name: p.group.name for p in Pupil.objects.filter(guardians=account)}
+        for child, group in re.findall(r"\b([A-Z]\w+) \(group (\w+)\)", who):
+            assert children.get(child) == group, (key, child, children)

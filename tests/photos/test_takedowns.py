@@ -18,8 +18,8 @@ from consentry.mail.models import OutgoingMail
 from consentry.photos import publishing, storage, takedowns
 from consentry.photos.models import Face, Publication, TakeDown
 from consentry.photos.publishing import publish, read_rendition
-from tests.adhoc.helpers import ask
 from consentry.schools.models import Guardianship, Pupil
+from tests.adhoc.helpers import ask
 from tests.photos.helpers import astronaut, encode, make_photo
 from tests.photos.test_gate import _sharpness
 from tests.world import make_pupil
@@ -244,7 +244,7 @@ def _two_pupils_in_a_public_photo(world):
 
 
 def _takedown_mails(world):
-    return OutgoingMail.objects.filter(recipient=world.teacher, subject__startswith="Remove")
+    return OutgoingMail.objects.filter(recipient=world.teacher, kind=OutgoingMail.Kind.OTHER)
 
 
 def test_the_mail_and_the_pages_name_the_photo_by_its_file_name_and_date(
