@@ -301,7 +301,8 @@ class Consentry:
 # --- Accessibility: axe-core on every page --------------------------------------------------
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-FAILING_IMPACTS = ("critical", "serious")
+# Every violation fails, whatever its impact: a page the tests visit has none (issue 12, 22).
+FAILING_IMPACTS = ("critical", "serious", "moderate", "minor")
 
 
 def axe_source() -> str:
