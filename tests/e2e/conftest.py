@@ -220,9 +220,8 @@ def assert_accessible(axe_report) -> Callable:
         axe_report.add(name, page.url, lang, result["violations"], result["passes"])
         axe_report.version = result["version"]
         failing = [v for v in result["violations"] if v["impact"] in FAILING_IMPACTS]
-        assert not failing, (
-            f"axe-core: violations on {name} ({page.url}):\n"
-            + describe_violations(failing)
+        assert not failing, f"axe-core: violations on {name} ({page.url}):\n" + describe_violations(
+            failing
         )
 
     return check

@@ -205,7 +205,8 @@ class Consentry:
             "DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}",
             "CONSENTRY_SMTP_HOST": "127.0.0.1",
             "CONSENTRY_SMTP_PORT": str(smtp_port),
-            "CONSENTRY_BASE_URL": self.base_url,
+            # No CONSENTRY_BASE_URL: the demo points the links in mail and in the leaflet PDF
+            # at the port it serves on (`consentry demo --port`), as it does for anyone.
             "CONSENTRY_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }

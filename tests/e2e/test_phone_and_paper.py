@@ -159,6 +159,7 @@ def test_the_full_matrix_prints_every_category_on_a4(sign_in, assert_accessible,
     assert first.mediabox.width > first.mediabox.height, "The matrix is not printed landscape"
     text = re.sub(r"\s+", " ", first.extract_text())
     for title in titles:
-        start = " ".join(title.split()[:2])  # "6. Internal": the header wraps after that
+        number, word = title.split()[:2]
+        start = f"{number} {word[:6]}"  # "6. Intern": a long word may wrap after that
         assert start in text, f"{start!r} is not on the printed page"
     page.emulate_media(media="screen")

@@ -5,6 +5,8 @@ import re
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
+from consentry.demo.personas import PERSONA_EMAILS
+
 from .pages import category_fieldset, expect_state, nl
 from .support import PHONE
 
@@ -138,3 +140,26 @@ def test_the_demo_outbox_points_to_the_mail_server(new_context, assert_accessibl
         nl("Mail goes to a mail server, not to files: there is nothing to show here.")
     )
     assert_accessible(page, "demo outbox")
+
+
+def test_the_language_picked_on_the_sign_in_page_survives_sign_in(new_context, assert_accessible):
+    """Picked before signing in, English stays after it, on every page, with English dates
+    (day before month); back in Dutch, Dutch dates."""
+    page = new_context().new_page()
+    page.goto("/login/")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    staff = page.get_by_role("region", name="School staff: sign in with your password")
+    staff.locator("input[name=login]").fill(PERSONA_EMAILS["teacher"])
+    staff.locator("input[name=password]").fill("demo")
+    staff.get_by_role("button", name="Sign in").click()
+    expect(page.locator("input[name=password]")).to_have_count(0)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("region", name="Zonnebloem").get_by_role("link", name="Consent matrix").click()
+    page.get_by_role("link", name="Photos", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    uploaded = page.get_by_role("rowheader", name=re.compile("schoolplein-zonnebloem"))
+    expect(uploaded).to_contain_text(re.compile(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b"))
+    assert_accessible(page, "teacher: group photos, in English")
+    page.get_by_role("button", name="Nederlands").click()
+    expect(uploaded).to_contain_text(re.compile(r"\b\d{2}-\d{2}-\d{4} \d{2}:\d{2}\b"))

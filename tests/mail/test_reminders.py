@@ -213,3 +213,19 @@ def test_an_ordinary_reminder_says_nothing_of_a_change(world, smtp_server):
     mail = OutgoingMail.objects.get(to_address="another.parent@example.nl")
     send_outgoing_mail.call(mail.pk)
     assert "privacy leaflet on" not in smtp_server.text(smtp_server.messages[0])
+
+
+def test_right_after_sending_the_page_shows_what_was_sent(world, leadership):
+    """Before the worker has run: the log lists every reminder and nobody is left to remind
+    (not the plan from before sending, with the button still there)."""
+    url = reverse("send_reminders", args=[world.school.pk])
+    response = leadership.post(url, follow=True, headers={"accept-language": "en"})
+    assert (response.context["due"], response.context["skipped"]) == (0, 3)
+    assert sorted(mail.to_address for mail in response.context["log"]) == [
+        "another.parent@example.nl",
+        "other.parent@example.nl",
+        "parent@example.nl",
+    ]
+    assert "Reminders are on their way to 3 guardians." in response.text
+    assert "Nobody needs a reminder now." in response.text
+    assert ">Send reminders</button>" not in response.text
