@@ -13,11 +13,12 @@
   var fields = {};
   ["x", "y", "w", "h"].forEach(function (name) { fields[name] = form.elements[name]; });
   var view = svg.viewBox.baseVal;
-  var box = document.createElementNS("http://www.w3.org/2000/svg", "rect");
-  box.setAttribute("class", "drawn-box");
-  box.setAttribute("hidden", "");  // an SVG element has no .hidden property
-  svg.append(box);
+  var box = null;  // the drawn box, added to the photo once there is one to show
   var start = null;
+
+  function hide() {
+    if (box) { box.setAttribute("hidden", ""); }  // an SVG element has no .hidden property
+  }
 
   function photoPoint(event) {
     var point = svg.createSVGPoint();
@@ -31,14 +32,17 @@
   }
 
   function show(x, y, w, h) {
-    var ok = [x, y, w, h].every(isFinite) && w > 0 && h > 0;
-    box.toggleAttribute("hidden", !ok);
-    if (ok) {
-      box.setAttribute("x", x);
-      box.setAttribute("y", y);
-      box.setAttribute("width", w);
-      box.setAttribute("height", h);
+    if (!([x, y, w, h].every(isFinite) && w > 0 && h > 0)) { hide(); return; }
+    if (!box) {
+      box = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+      box.setAttribute("class", "drawn-box");
+      svg.append(box);
     }
+    box.removeAttribute("hidden");
+    box.setAttribute("x", x);
+    box.setAttribute("y", y);
+    box.setAttribute("width", w);
+    box.setAttribute("height", h);
   }
 
   function between(a, b) {
@@ -75,7 +79,7 @@
     if (!start) { return; }
     var r = between(start, photoPoint(event));
     start = null;
-    if (r.w < 2 || r.h < 2) { box.setAttribute("hidden", ""); return; }  // a tap, not a box
+    if (r.w < 2 || r.h < 2) { hide(); return; }  // a tap, not a box
     fields.x.value = r.x;
     fields.y.value = r.y;
     fields.w.value = r.w;
@@ -87,7 +91,7 @@
   }
 
   svg.addEventListener("pointerup", finish);
-  svg.addEventListener("pointercancel", function () { start = null; box.setAttribute("hidden", ""); });
+  svg.addEventListener("pointercancel", function () { start = null; hide(); });
 
   form.addEventListener("input", function () {
     show(Number(fields.x.value), Number(fields.y.value), Number(fields.w.value), Number(fields.h.value));
