@@ -306,17 +306,7 @@ def _own_latest(pupil: Pupil, version: LeafletVersion, guardian: User | None) ->
 
 def own_answers(pupil: Pupil, user: User, facts: ConsentFacts | None = None) -> dict[int, bool]:
     """What this user last answered for the pupil in the active round (to prefill a form)."""
-    facts = facts or load_facts([pupil])
-    decider = None if pupil.account_id == user.pk else user.pk
-    answers: dict[int, bool] = {}
-    for pupil_id, number, guardian_id, given, version_id in facts.events:
-        if (
-            pupil_id == pupil.pk
-            and guardian_id == decider
-            and facts.counts_now(pupil.school_id, version_id)
-        ):
-            answers[number] = given
-    return answers
+    return _last_answers(pupil, user, facts or load_facts([pupil]), counting=True)
 
 
 def earlier_answers(pupil: Pupil, user: User, facts: ConsentFacts | None = None) -> dict[int, bool]:
@@ -324,17 +314,25 @@ def earlier_answers(pupil: Pupil, user: User, facts: ConsentFacts | None = None)
     not answered in the active one: after a material leaflet change a guardian sees their
     old answer beside the question (it no longer counts, so it is not prefilled)."""
     facts = facts or load_facts([pupil])
+    current = _last_answers(pupil, user, facts, counting=True)
+    earlier = _last_answers(pupil, user, facts, counting=False)
+    return {number: given for number, given in earlier.items() if number not in current}
+
+
+def _last_answers(
+    pupil: Pupil, user: User, facts: ConsentFacts, *, counting: bool
+) -> dict[int, bool]:
+    """This user's last answer per category, from the rounds that count now or the others."""
     decider = None if pupil.account_id == user.pk else user.pk
-    earlier: dict[int, bool] = {}
+    answers: dict[int, bool] = {}
     for pupil_id, number, guardian_id, given, version_id in facts.events:
         if (
             pupil_id == pupil.pk
             and guardian_id == decider
-            and not facts.counts_now(pupil.school_id, version_id)
+            and facts.counts_now(pupil.school_id, version_id) == counting
         ):
-            earlier[number] = given
-    current = own_answers(pupil, user, facts)
-    return {number: given for number, given in earlier.items() if number not in current}
+            answers[number] = given
+    return answers
 
 
 @transaction.atomic
