@@ -18,11 +18,20 @@ from consentry.imaging.detect import (
 from consentry.imaging.encode import encode_jpeg, fit_within
 from consentry.imaging.errors import ImageRejected
 from consentry.imaging.pipeline import BlurredPhoto, blur_photo, find_faces, load, render
+from consentry.imaging.video import (
+    BlurredVideo,
+    VideoInfo,
+    VideoLimits,
+    VideoRejected,
+    blur_video,
+    video_detector,
+)
 
 __all__ = [
     "DETECTORS",
     "MODES",
     "BlurredPhoto",
+    "BlurredVideo",
     "DecodedImage",
     "Detector",
     "Face",
@@ -30,8 +39,12 @@ __all__ = [
     "Limits",
     "Mode",
     "RetinaFace",
+    "VideoInfo",
+    "VideoLimits",
+    "VideoRejected",
     "YuNet",
     "anonymise",
+    "blur_video",
     "blur_photo",
     "decode_image",
     "default_detector",
@@ -41,4 +54,5 @@ __all__ = [
     "fit_within",
     "load",
     "render",
+    "video_detector",
 ]
