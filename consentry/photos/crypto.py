@@ -52,6 +52,18 @@ def unseal(ciphertext: bytes, wrapped_key: bytes, *, bound_to: str) -> bytes:
     return _decrypt(data_key, ciphertext, bound_to.encode())
 
 
+def new_wrapped_key() -> tuple[bytes, bytes]:
+    """A new data key and the same key wrapped by the master key, for files sealed elsewhere
+    (research videos, sealed in chunks: research/sealing.py); store only the wrapped one."""
+    data_key = AESGCM.generate_key(bit_length=256)
+    return data_key, _encrypt(settings.MASTER_KEY, data_key, _KEY_PURPOSE)
+
+
+def unwrap_key(wrapped_key: bytes) -> bytes:
+    """The data key in `wrapped_key`, or `DecryptionFailed` if it was destroyed or changed."""
+    return _decrypt(settings.MASTER_KEY, wrapped_key, _KEY_PURPOSE)
+
+
 def rewrap(wrapped_key: bytes, *, old: bytes, new: bytes) -> bytes:
     """The same data key, wrapped by `new` instead of `old`; checked by unwrapping it again.
     `DecryptionFailed` if `old` does not open it."""

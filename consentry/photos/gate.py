@@ -102,16 +102,18 @@ def render_decided(photo: Photo, decisions: list[FaceDecision], mode: Mode = "bl
     return jpeg
 
 
+CATEGORY_LABELS = {
+    1: _("1 · portfolio (educational reporting)"),
+    2: _("2 · the class group"),
+    3: _("3 · the school"),
+    4: _("4 · public"),
+}
+
+
 def audiences_for(group: Group) -> list[tuple[str, str]]:
     """The audiences a teacher may choose for the group's photos, as (key, label): the four
     photo categories and the sent separate requests about pupils of the group."""
-    labels = {
-        1: _("1 · portfolio (educational reporting)"),
-        2: _("2 · the class group"),
-        3: _("3 · the school"),
-        4: _("4 · public"),
-    }
-    choices = [(str(n), str(labels[n])) for n in CATEGORIES]
+    choices = [(str(n), str(CATEGORY_LABELS[n])) for n in CATEGORIES]
     for request in _requests_for(group):
         label = _("Separate request: %(purpose)s") % {"purpose": request.purpose}
         choices.append((f"r{request.pk}", str(label)))

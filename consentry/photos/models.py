@@ -49,6 +49,10 @@ class Photo(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     checked_at = models.DateTimeField(null=True, blank=True)
+    # Uploaded by a guardian who helped on a trip (ouderhulp) instead of shared in a chat
+    # (parent_photos.py): it passes the same gate, a teacher decides what is published, and
+    # the guardian sees only their own uploads, never another child's face unblurred.
+    from_guardian = models.BooleanField(_("uploaded by a parent"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -251,3 +255,53 @@ class TakeDown(models.Model):
 
     def __str__(self) -> str:
         return f"take-down of {self.publication} for pupil {self.pupil_id}"
+
+
+class ShareRequest(models.Model):
+    """A guardian asks to share one of their own photos outside the school: "ask first".
+
+    The leaflet asks parents not to spread photos in which other children are recognisable
+    and to ask first. A guardian cannot say who is who in a photo (they may not tag other
+    people's children), so the teacher tags the faces and sends the question to the
+    guardians of every tagged pupil as a separate consent request (`consent_request`, with
+    the engine's rules). The guardian then gets a rendition for that request as audience:
+    only the pupils whose guardians said yes are visible (parent_photos.release).
+    """
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("waiting for the teacher")
+        SENT = "sent", _("asked to the guardians")
+        DECLINED = "declined", _("declined by the teacher")
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="share_requests")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    where = models.CharField(_("where you want to share it"), max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ASKED)
+    created_at = models.DateTimeField(default=timezone.now)
+    consent_request = models.OneToOneField(
+        "adhoc.ConsentRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="photo_share",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note to the parent"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo"],
+                condition=models.Q(status__in=["asked", "sent"]),
+                name="one_share_request_per_photo",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"share request for {self.photo}"

@@ -12,12 +12,14 @@ already opens is counted and left alone.
 from django.db import transaction
 
 from consentry.audit.services import record
+from consentry.research.models import Video
 
 from . import crypto
 from .models import Photo, Publication
 
 # Every model with a data key wrapped by the master key (a wiped key is b"": destroyed).
-WRAPPED_KEYS = {"photos": Photo, "publications": Publication}
+# Research videos are sealed in chunks under such a key too (research/sealing.py).
+WRAPPED_KEYS = {"photos": Photo, "publications": Publication, "research videos": Video}
 BATCH = 500
 
 

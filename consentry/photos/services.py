@@ -50,9 +50,12 @@ def may_upload(user, group: Group) -> bool:
     return teaches or leads_school(user, group.school)
 
 
-def store_upload(group: Group, upload: UploadedFile, *, actor) -> Photo:
+def store_upload(
+    group: Group, upload: UploadedFile, *, actor, from_guardian: bool = False
+) -> Photo:
     """Store one uploaded photo encrypted and queue its face detection, or raise
-    `PhotoRejected` with the engine's message. Nothing is half-stored (module docstring)."""
+    `PhotoRejected` with the engine's message. Nothing is half-stored (module docstring).
+    `from_guardian`: a parent's own photo (parent_photos.py), marked as such for the teacher."""
     data = _read(upload)
     try:
         decoded = decode_image(data, min_long_side=1)  # judges the whole file, cheaply
@@ -75,14 +78,10 @@ def store_upload(group: Group, upload: UploadedFile, *, actor) -> Photo:
                 height=decoded.original_size[1],
                 storage_name=saved,
                 wrapped_key=sealed.wrapped_key,
+                from_guardian=from_guardian,
             )
-            record(
-                "photo.uploaded",
-                actor=actor,
-                obj=photo,
-                school_id=group.school_id,
-                data={"group": group.pk},
-            )
+            facts = {"group": group.pk, **({"from_guardian": True} if from_guardian else {})}
+            record("photo.uploaded", actor=actor, obj=photo, school_id=group.school_id, data=facts)
             _queue_detection(photo)
     except BaseException:
         storage.storage().delete(saved)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import takedown_views, views
+from . import parent_views, share_views, takedown_views, views
 
 urlpatterns = [
     path("groups/<id:group_id>/photos/", views.group_photos, name="photos_group"),
@@ -22,6 +22,30 @@ urlpatterns = [
         "groups/<id:group_id>/publications/<str:audience>.zip",
         views.publications_zip,
         name="publications_zip",
+    ),
+    # Parents' own photos (parent_photos.py): a guardian's uploads and asking first.
+    path("my-photos/", parent_views.my_photos, name="my_photos"),
+    path(
+        "my-photos/<id:upload_id>/thumbnail/",
+        parent_views.my_photo_thumbnail,
+        name="my_photo_thumbnail",
+    ),
+    path("my-photos/<id:upload_id>/share/", parent_views.my_photo_share, name="my_photo_share"),
+    path(
+        "photo-shares/<id:share_id>/release/",
+        parent_views.photo_share_release,
+        name="photo_share_release",
+    ),
+    path(
+        "photo-shares/<id:share_id>/download/",
+        parent_views.photo_share_download,
+        name="photo_share_download",
+    ),
+    path("photo-shares/<id:share_id>/", share_views.photo_share, name="photo_share"),
+    path(
+        "photo-shares/<id:share_id>/decline/",
+        share_views.photo_share_decline,
+        name="photo_share_decline",
     ),
     path(
         "schools/<id:school_id>/takedowns/",

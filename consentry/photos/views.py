@@ -22,7 +22,7 @@ from consentry.imaging import MODES, Mode
 from consentry.schools.access import get_group_for_user, groups_visible_to
 
 from . import crypto, gate, publishing, services, tagging
-from .models import Photo, Publication
+from .models import Photo, Publication, ShareRequest
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
 
@@ -48,8 +48,15 @@ def group_photos(request, group_id: int):
         if not can_upload:
             raise PermissionDenied
         return _upload(request, group)
-    photos = group.photos.prefetch_related("faces")
-    context = {"group": group, "photos": photos, "can_upload": can_upload, "accept": ACCEPT}
+    photos = group.photos.select_related("uploaded_by").prefetch_related("faces")
+    shares = ShareRequest.objects.filter(photo__group=group, status=ShareRequest.Status.ASKED)
+    context = {
+        "group": group,
+        "photos": photos,
+        "can_upload": can_upload,
+        "accept": ACCEPT,
+        "shares": shares.select_related("photo", "asked_by"),
+    }
     return render(request, "photos/group_photos.html", context)
 
 

@@ -64,7 +64,12 @@ def test_after_rotation_the_files_open_with_the_new_key_only(
     assert bytes(Photo.objects.get(pk=destroyed.pk).wrapped_key) == b""  # stays destroyed
     assert {name: read_stored(name) for name in stored_files()} == files  # files untouched
     entry = AuditEntry.objects.get(action="photos.master_key_rotated")
-    assert entry.data == {"already under the new key": 0, "photos": 1, "publications": 1}
+    assert entry.data == {
+        "already under the new key": 0,
+        "photos": 1,
+        "publications": 1,
+        "research videos": 0,
+    }
 
 
 @pytest.mark.parametrize(

@@ -28,9 +28,10 @@ def new_master_key() -> bytes:
 
 class Command(BaseCommand):
     help = (
-        "Replace the master key: wrap every photo's and rendition's key again under the key in "
-        f"{NEW_KEY_VARIABLE} (CONSENTRY_MASTER_KEY is the current one), in one transaction, "
-        "each checked; the files do not change. Stop the web and the workers first. Then set "
+        "Replace the master key: wrap every photo's, rendition's and research video's key "
+        f"again under the key in {NEW_KEY_VARIABLE} (CONSENTRY_MASTER_KEY is the current one), "
+        "in one transaction, each checked; the files do not change. Stop the web and the "
+        "workers first. Then set "
         f"CONSENTRY_MASTER_KEY to the new key on every machine, remove {NEW_KEY_VARIABLE}, and "
         "start them again. Keep the old key as long as you keep backups made before."
     )
@@ -43,7 +44,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"Re-wrapped {counts['photos']} photo key(s) and {counts['publications']} "
-            f"rendition key(s) under the new master key (fingerprint {crypto.fingerprint(new)}); "
+            f"rendition key(s), and {counts['research videos']} research video key(s), "
+            f"under the new master key (fingerprint {crypto.fingerprint(new)}); "
             f"{counts['already under the new key']} were already under it."
         )
         self.stdout.write(
