@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "consentry.retention",  # retention rules and job; a pupil's export and erasure
     "consentry.research",  # research and training projects (categories 6, 7, 8)
     "consentry.photos",  # the photo gate: encrypted uploads, faces found in the background
+    "consentry.albums",  # the families' albums, the public feed, newsletter images
     "consentry.api",
     "ninja",  # the API docs (/api/v1/docs) with Swagger UI from our own static files, no CDN
     "consentry.web",

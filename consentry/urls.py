@@ -56,5 +56,6 @@ urlpatterns = [
     path("", include("consentry.retention.urls")),  # a pupil's export and erasure, retention
     path("projects/", include("consentry.research.urls")),  # categories 6, 7, 8
     path("", include("consentry.photos.urls")),  # the photo gate: upload, faces
+    path("", include("consentry.albums.urls")),  # albums, public feed, newsletters
     path("", include("consentry.mail.urls")),  # reminders, demo outbox
 ]

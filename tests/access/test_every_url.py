@@ -34,13 +34,18 @@ from consentry.consent.models import ConsentEvent, NeverFlagEvent
 from consentry.leaflets.models import LeafletVersion
 from consentry.roster.models import RosterImport
 from tests.adhoc.helpers import make_probe_request
+from tests.albums.helpers import make_probe_newsletter, make_probe_release
+from tests.albums.helpers import probe_form_bodies as album_form_bodies
 from tests.photos.helpers import (
     make_probe_photo,
     make_probe_publication,
     make_probe_takedown,
     probe_form_bodies,
     probe_upload_body,
+    small_jpeg,
+    upload,
 )
+from tests.photos.parent_helpers import make_probe_share
 from tests.processors.helpers import make_register
 from tests.research.helpers import make_probe, probe_body
 from tests.world import World, make_leaflet
@@ -75,6 +80,10 @@ PHOTOS = (302, "/groups/{group}/photos/")
 TAGS = (302, "/photos/{photo}/faces/")
 REVIEW = (302, "/photos/{photo}/review/")
 TAKEDOWN = (302, "/takedowns/{takedown}/")
+ALBUMS = (302, "/schools/{school}/albums/")
+FEED = (302, "/schools/{school}/feed/")
+MINE = (302, "/my-photos/")
+SHARE = (302, "/photo-shares/{share}/")
 
 
 def row(*outcomes) -> dict[str, int | tuple[int, str]]:
@@ -256,6 +265,14 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("research_material_destroy", "GET"):  everyone(405, anonymous=LOGIN),
     ("research_material_destroy", "POST"): row(404, 404, 404, 302, 404, 302, 302, 404, 404,
                                                LOGIN),
+    # Research video: its uploader (the teacher) marks who stays visible and sees the faces;
+    # whoever sees the project sees the progress and may try again (the probe's drawing failed).
+    ("research_video_marking", "GET"):  row(404, 404, 404, 200, 404, 404, 404, 404, 404, LOGIN),
+    ("research_video_marking", "POST"): row(404, 404, 404, 302, 404, 404, 404, 404, 404, LOGIN),
+    ("research_video_face", "GET"):     row(404, 404, 404, 200, 404, 404, 404, 404, 404, LOGIN),
+    ("research_video_progress", "GET"): row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("research_video_retry", "GET"):    everyone(405, anonymous=LOGIN),
+    ("research_video_retry", "POST"):   row(404, 404, 404, 302, 404, 302, 302, 404, 404, LOGIN),
     # The photo gate: the group's teacher and the leadership upload, try again and delete;
     # the privacy officer looks (403 on a change); the probe photo's detection failed.
     ("photos_group", "GET"):     row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
@@ -287,6 +304,50 @@ EXPECTED: dict[tuple[str, str], dict[str, int | tuple[int, str]]] = {
     ("takedown_list", "GET"):    row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
     ("takedown_confirm", "GET"): row(404, 404, 404, 200, 404, 200, 404, 404, 404, LOGIN),
     ("takedown_confirm", "POST"): row(404, 404, 404, TAKEDOWN, 404, TAKEDOWN, 404, 404, 404, LOGIN),
+    # Parents' own photos: a guardian uploads to the groups of their children (Emma's parents
+    # to Zon) and sees only their own uploads. The probe is the parent's photo of Emma, asked
+    # about, sent by the teacher (sending or declining again changes nothing), with a version
+    # to share made before Emma's yes (so making it again makes a new one).
+    ("my_photos", "GET"):        everyone(200, anonymous=LOGIN),  # only one's own uploads
+    ("my_photos", "POST"):       row(MINE, MINE, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("my_photo_thumbnail", "GET"): row(200, 404, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("my_photo_share", "GET"):   row(200, 404, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("my_photo_share", "POST"):  row(MINE, 404, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("photo_share_release", "GET"):  everyone(405, anonymous=LOGIN),
+    ("photo_share_release", "POST"): row(MINE, 404, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("photo_share_download", "GET"): row(200, 404, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("photo_share", "GET"):      row(404, 404, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("photo_share", "POST"):     row(404, 404, 404, SHARE, 404, SHARE, 403, 404, 404, LOGIN),
+    ("photo_share_decline", "GET"):  everyone(405, anonymous=LOGIN),
+    ("photo_share_decline", "POST"): row(404, 404, 404, SHARE, 404, SHARE, 403, 404, 404, LOGIN),
+    # Albums: the probe publication is a class-group photo (category 2) of group Zon with
+    # nobody visible. Emma's guardians see it in her class album; every family of the school
+    # has the school album; staff who see the group see the image. Downloads are off by
+    # default (403 for a family). The leadership sets downloads, releases public photos to the
+    # feed and makes newsletters (a zip leaves Consentry, so it is audited: a write). The feed
+    # and the images by token are public.
+    ("albums", "GET"):           everyone(200, anonymous=LOGIN),  # only one's own albums
+    ("album_group", "GET"):      row(200, 200, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("album_school", "GET"):     row(200, 200, 200, 404, 404, 404, 404, 404, 404, LOGIN),
+    ("album_image", "GET"):      row(200, 200, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("album_download", "GET"):   row(403, 403, 404, 200, 404, 200, 200, 404, 404, LOGIN),
+    ("album_settings", "GET"):   row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("album_settings", "POST"):  row(404, 404, 404, 404, 404, ALBUMS, 404, 404, 404, LOGIN),
+    ("feed_releases", "GET"):    row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("feed_releases", "POST"):   row(404, 404, 404, 404, 404, FEED, 404, 404, 404, LOGIN),
+    ("feed_release_retract", "GET"):  everyone(405, anonymous=LOGIN),
+    ("feed_release_retract", "POST"): row(404, 404, 404, 404, 404, FEED, 404, 404, 404, LOGIN),
+    ("newsletters", "GET"):      row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("newsletters", "POST"):     row(404, 404, 404, 404, 404, 302, 404, 404, 404, LOGIN),
+    ("newsletter", "GET"):       row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("newsletter_zip", "GET"):   row(404, 404, 404, 404, 404, 200, 404, 404, 404, LOGIN),
+    ("newsletter_end", "GET"):   everyone(405, anonymous=LOGIN),
+    ("newsletter_end", "POST"):  row(404, 404, 404, 404, 404, 302, 404, 404, 404, LOGIN),
+    ("public_feed", "GET"):      everyone(200),
+    ("public_feed_rss", "GET"):  everyone(200),
+    ("public_feed_json", "GET"): everyone(200),
+    ("public_feed_image", "GET"): everyone(200),
+    ("newsletter_image", "GET"): everyone(200),
     # Separate consent requests: the probe is a sent request about Emma by her teacher, with
     # a preview. Its writer and the leadership change it (a sent one can no longer be edited
     # or sent again: 302 back to it, nothing changed), the privacy officer reads (403 on a
@@ -361,6 +422,8 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("research_material_upload", "POST"): {"teacher"},
     ("research_material_tags", "POST"): {"teacher"},
     ("research_material_destroy", "POST"): {"teacher", "leadership", "privacy_officer"},
+    ("research_video_marking", "POST"): {"teacher"},
+    ("research_video_retry", "POST"): {"teacher", "leadership", "privacy_officer"},
     ("pupil_data_json", "GET"): {"parent", "other_parent", "leadership", "privacy_officer"},
     ("pupil_data_zip", "GET"): {"parent", "other_parent", "leadership", "privacy_officer"},
     ("retention_overview", "POST"): {"privacy_officer"},
@@ -371,11 +434,33 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("photo_add_face", "POST"): {"teacher", "leadership"},
     ("photo_checked", "POST"): {"teacher", "leadership"},
     ("takedown_confirm", "POST"): {"teacher", "leadership"},
+    ("album_settings", "POST"): {"leadership"},
+    ("feed_releases", "POST"): {"leadership"},
+    ("feed_release_retract", "POST"): {"leadership"},
+    ("newsletters", "POST"): {"leadership"},
+    ("newsletter_zip", "GET"): {"leadership"},
+    ("newsletter_end", "POST"): {"leadership"},
+    ("my_photos", "POST"): {"parent", "other_parent"},
+    ("photo_share_release", "POST"): {"parent"},
 }
 
 
-def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
+def _album_kwargs(world: World) -> dict:
+    """A public photo released to the feed and a newsletter, each with its token."""
+    release, newsletter = make_probe_release(world), make_probe_newsletter(world)
     return {
+        "release_id": release.pk,
+        "feed_token": release.token,
+        "newsletter_id": newsletter.pk,
+        "newsletter_token": newsletter.items.get().token,
+    }
+
+
+def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
+    share = make_probe_share(world)  # the parent's photo, asked about and sent
+    return {
+        "share_id": share.pk,
+        "upload_id": share.photo_id,
         "pupil_id": world.emma.pk,
         "uidb36": "4",  # a password-reset link, with a key that is not valid
         "key": "probe-key",
@@ -400,12 +485,13 @@ def _url_kwargs(world: World, draft: LeafletVersion) -> dict[str, int]:
             ap_notified_at=datetime(2025, 1, 7, 9, tzinfo=UTC),
         ).pk,
         **make_register(world.board).url_kwargs(),  # board, processor, agreement, activity
-        **make_probe(world),  # research: project_id, material_id (teacher is the member)
+        **make_probe(world),  # research: project_id, material_id, video_id, track (teacher's)
         "request_id": make_probe_request(world).pk,  # sent, about Emma, with a preview
         "photo_id": make_probe_photo(world).pk,  # of the teacher's group; detection failed
         "publication_id": make_probe_publication(world).pk,  # to the class group (2)
         "audience": 2,
         "takedown_id": make_probe_takedown(world).pk,  # open, external, the teacher published
+        **_album_kwargs(world),
         "rules_id": PrivacyRules.objects.create(
             school=world.school, label="Probe draft", text_nl="Geen foto's."
         ).pk,
@@ -472,7 +558,16 @@ def _form_body(name: str, world: World) -> dict[str, str]:
         },
         **({name: probe_body(world, name)} if name.startswith("research_") else {}),
         **({name: probe_upload_body()} if name == "photos_group" else {}),
+        **(
+            {name: {"group": str(world.group.pk), "photos": [upload(small_jpeg(), "mine.jpg")]}}
+            if name == "my_photos"
+            else {}
+        ),
+        "my_photo_share": {"where": "Probe"},
+        "photo_share": {"purpose": "Probe", "description": "Probe", "deadline": "2099-01-01"},
+        "photo_share_decline": {"note": "Probe"},
         **probe_form_bodies(world),
+        **album_form_bodies(world),
         "photo_review": {"audience": "2", "mode": "blur"},
         "edit_leaflet_draft": {
             "form-TOTAL_FORMS": "0",
@@ -564,6 +659,7 @@ def test_every_url_with_every_persona(world, persona, settings):
         "group": world.group.pk,
         "photo": kwargs["photo_id"],
         "takedown": kwargs["takedown_id"],
+        "share": kwargs["share_id"],
     }
     user = None if persona == "anonymous" else getattr(world, persona)
     failures = []

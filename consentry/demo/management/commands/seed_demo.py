@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from consentry.accounts.models import User
 from consentry.adhoc.demo import seed_requests
+from consentry.albums.demo import seed_albums
 from consentry.audit.models import AuditEntry
 from consentry.breaches.demo import seed as seed_breaches
 from consentry.conduct.demo import seed as seed_conduct
@@ -29,6 +30,7 @@ from consentry.demo.personas import PERSONA_EMAILS, PERSONAS
 from consentry.demo.photos import seed_photos
 from consentry.leaflets.services import publish, starter_draft
 from consentry.mail import receipts
+from consentry.photos.demo import seed_parent_photos
 from consentry.processors.demo import seed_processors
 from consentry.research.demo import seed as seed_projects
 from consentry.schools.models import (
@@ -166,6 +168,12 @@ class Seeder:
             today=self.today,
         )
         seed_photos(self.groups["Zonnebloem"], teacher=self.users["teacher"])
+        seed_parent_photos(self.groups["Zonnebloem"], teacher=self.users["teacher"])
+        seed_albums(
+            self.groups["Zonnebloem"],
+            teacher=self.users["teacher"],
+            leadership=self.users["leadership"],
+        )
         return self.school
 
     # The school and its staff
