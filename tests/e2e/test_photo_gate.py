@@ -172,9 +172,10 @@ def test_a_teacher_uploads_tags_reviews_publishes_and_downloads_a_photo(
             "link", name=nl("All of this group's photos published for this audience (zip)")
         ).click()
     with zipfile.ZipFile(zip_info.value.path()) as archive:
+        # The demo's own class-group photos are in it too (the class album shows them).
         names = archive.namelist()
-        assert len(names) == 1 and names[0].endswith(".jpg"), names
-        assert archive.read(names[0]) == rendition_bytes
+        assert names and all(name.endswith(".jpg") for name in names), names
+        assert rendition_bytes in [archive.read(name) for name in names]
 
     # Publishing for the public (category 4) stays on that audience: the review shows what
     # was just published, not the class group's.
