@@ -6,6 +6,7 @@
 - Everyone else, interns and visitors included, sees nothing; nobody crosses schools.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -13,7 +14,7 @@ from consentry.accounts.models import User
 from consentry.schools.access import schools_overseen_by
 from consentry.schools.models import School, StaffRole
 
-from .models import Material, Project
+from .models import Material, Project, Video
 
 # Staff roles that may be members: interns and visitors see no personal data.
 MEMBER_ROLES = (StaffRole.Role.TEACHER, StaffRole.Role.LEADERSHIP)
@@ -107,3 +108,38 @@ def possible_members(school: School) -> QuerySet[User]:
         .distinct()
         .order_by("full_name", "email")
     )
+
+
+def get_video_for_user(user: User, video_id: int) -> Video:
+    """The video of live material of a project the user may see (member or manager): its
+    progress, and trying again after a failure."""
+    if not user.is_authenticated:
+        raise Http404("No such video.")
+    try:
+        return Video.objects.select_related("material__project__school").get(
+            pk=video_id,
+            material__destroyed_at__isnull=True,
+            material__project__in=projects_visible_to(user),
+        )
+    except Video.DoesNotExist:
+        raise Http404("No such video.") from None
+
+
+def get_video_for_uploader(user: User, video_id: int) -> Video:
+    """Only who uploaded the video marks it and sees its faces: they know who is who. A 404
+    for whoever is not a member, a 403 for the other members."""
+    if not user.is_authenticated:
+        raise Http404("No such video.")
+    try:
+        video = Video.objects.select_related(
+            "material__project__school", "material__project__subject"
+        ).get(
+            pk=video_id,
+            material__destroyed_at__isnull=True,
+            material__project__in=member_projects(user),
+        )
+    except Video.DoesNotExist:
+        raise Http404("No such video.") from None
+    if video.material.uploaded_by_id != user.pk:
+        raise PermissionDenied
+    return video

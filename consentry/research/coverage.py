@@ -59,15 +59,30 @@ OTHERS_REASONS: dict[str, Promise] = {
 }
 
 
+VIDEO_NOT_MARKED = gettext_lazy(
+    "Not covered yet: nobody has marked who stays visible in this video (everyone else is blurred)."
+)
+
+
 def others_block(project: Project, material: Material) -> str:
     """Why the people in `material` other than the ticked pupils block it, or "" when
-    they do not: only "nobody else", or consenting adults where the project allows them."""
+    they do not: only "nobody else", or consenting adults where the project allows them.
+
+    A video is anonymised (research/videos.py): everyone its uploader did not mark visible
+    is blurred, so what counts is who was marked, and before that nothing is covered."""
+    if material.is_video and not _video_marked(material):
+        return str(VIDEO_NOT_MARKED)
     if material.others == Material.Others.NOBODY:
         return ""
     if material.others == Material.Others.ADULTS and project.adults_may_appear:
         return ""
     reason = OTHERS_REASONS.get(material.others, OTHERS_REASONS[Material.Others.UNSTATED])
     return str(reason)
+
+
+def _video_marked(material: Material) -> bool:
+    video = getattr(material, "video", None) if material.pk else None
+    return video is not None and video.marked_at is not None
 
 
 @dataclass

@@ -203,14 +203,26 @@ class TagsForm(forms.Form):
 
 
 class MaterialForm(TagsForm):
+    """A photo or document with who appears in it; or a video, in which the uploader marks
+    who stays visible once its faces have been found (everyone else is blurred), so that
+    for a video the pupils and the others are not asked."""
+
     file = forms.FileField(
         label=_("File"),
-        help_text=_("A photo (JPEG, PNG, WebP, HEIC), a video (MP4, WebM) or a PDF document."),
+        help_text=_(
+            "A photo (JPEG, PNG, WebP, HEIC), a video (MP4, MOV, WebM) or a PDF document. "
+            "For a video you leave the questions below: once its faces have been found you "
+            "mark who stays visible, and everyone else is blurred."
+        ),
     )
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
     field_order = ["file", "description", "pupils", "no_pupils", "others"]
-    inspected: Inspected
+    inspected: Inspected | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["others"].required = False  # asked in clean(), unless it is a video
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -219,3 +231,17 @@ class MaterialForm(TagsForm):
         except MaterialRejected as rejected:
             raise forms.ValidationError(str(rejected), code="rejected") from None
         return upload
+
+    @property
+    def is_video(self) -> bool:
+        return self.inspected is not None and self.inspected.kind == Material.Kind.VIDEO
+
+    def clean(self):
+        if self.is_video:
+            self.cleaned_data.update(pupils=Pupil.objects.none(), others="")
+            return self.cleaned_data
+        if "file" in self.errors:
+            return self.cleaned_data
+        if not self.cleaned_data.get("others"):
+            self.add_error("others", self.fields["others"].error_messages["required"])
+        return super().clean()

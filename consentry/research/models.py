@@ -28,6 +28,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consentry.adhoc.models import ConsentRequest
@@ -224,3 +225,112 @@ class Material(models.Model):
     @property
     def is_destroyed(self) -> bool:
         return self.destroyed_at is not None
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == self.Kind.VIDEO
+
+
+class Video(models.Model):
+    """The anonymising of one video of a project, from the upload to the result.
+
+    The leaflet promises recognisable images only of who consented; in a classroom video
+    every other child is "bijvangst". So Consentry keeps visible exactly the people the
+    uploader marks (the subject of a kind 6 project, the adult who is coached or studied in
+    7 and 8) and blurs every other face in every frame. Members download only that result.
+
+    The original (`Material.file`), the pieces and the result are sealed in chunks under one
+    data key of the video's own (research/sealing.py), wrapped by the master key and kept
+    only here: deleting this row destroys them all, even in backups of the files.
+
+    The work runs in the background, spread over workers (research/videos.py): faces are
+    found per piece of frames (`VideoPiece`, step detect), linked into tracks over the whole
+    video (`VideoTrack`), marked by the uploader, drawn per piece (step render) and joined.
+    """
+
+    class Stage(models.TextChoices):
+        DETECTING = "detecting", _("Finding faces")
+        LINKING = "linking", _("Following the faces through the video")
+        MARKING = "marking", _("Waiting: mark who stays visible")
+        RENDERING = "rendering", _("Blurring everyone else")
+        JOINING = "joining", _("Putting the video together")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    material = models.OneToOneField(Material, on_delete=models.CASCADE, related_name="video")
+    wrapped_key = models.BinaryField()  # the data key, wrapped by the master key
+    info = models.JSONField()  # imaging.video.VideoInfo.as_json() of the original
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.DETECTING)
+    stage_started_at = models.DateTimeField(default=timezone.now)
+    progressed_at = models.DateTimeField(default=timezone.now)  # a piece finished, or a stage
+    failed_stage = models.CharField(max_length=10, choices=Stage.choices, blank=True)
+    error = models.CharField(max_length=40, blank=True)  # a stable code (videos.failure_message)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(null=True)
+    result_name = models.CharField(max_length=200, blank=True)  # the sealed anonymised MP4
+    result_size = models.PositiveBigIntegerField(default=0)
+    result_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("project video")
+
+    def __str__(self) -> str:
+        return f"video of material #{self.material_id} ({self.stage})"
+
+
+class VideoPiece(models.Model):
+    """Frames [first, end) of a video: one job's share of finding faces or of drawing.
+
+    A job writes its piece in one transaction (faces, or the sealed drawn piece) and a rerun
+    of a finished piece does nothing, so a job that runs twice, or again after its worker
+    was killed, leaves the same result."""
+
+    class Step(models.TextChoices):
+        DETECT = "detect", _("finding faces")
+        RENDER = "render", _("blurring")
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="pieces")
+    step = models.CharField(max_length=6, choices=Step.choices)
+    index = models.PositiveIntegerField()
+    first = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    faces = models.JSONField(null=True)  # detect: {"frame": [[x, y, w, h, score], ...]}
+    storage_name = models.CharField(max_length=200, blank=True)  # render: the sealed piece
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["video", "step", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video", "step", "index"], name="research_video_piece_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} piece {self.index} of video #{self.video_id}"
+
+
+class VideoTrack(models.Model):
+    """One face followed through a stretch of the video (imaging.tracks.Track), with a
+    picture of it at its best frame for the uploader to mark: never recognised, never an
+    embedding, only boxes. `kept`: the uploader marked it as the person who stays visible."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="tracks")
+    number = models.PositiveIntegerField()
+    first_frame = models.PositiveIntegerField()
+    last_frame = models.PositiveIntegerField()
+    best_frame = models.PositiveIntegerField()
+    data = models.JSONField()  # Track.as_json(): its boxes per frame
+    face = models.BinaryField()  # a JPEG of the face at its best frame, sealed
+    kept = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["video", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "number"], name="research_video_track_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"track {self.number} of video #{self.video_id}"

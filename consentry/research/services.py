@@ -27,6 +27,7 @@ from consentry.mail.services import queue_mail
 from consentry.processors.storage import files_in, private_storage
 from consentry.schools.models import Pupil
 
+from . import videos
 from .forms import ProjectForm
 from .models import Material, Project, extension_needs_reason
 from .uploads import Inspected
@@ -166,6 +167,8 @@ def store_material(
     the file is removed again, so no stray copy of pupils' images stays on disk.
     """
     check_open(project)
+    if inspected.kind == Material.Kind.VIDEO:  # sealed and anonymised: videos.py
+        return videos.store_video(project, upload, inspected, description=description, actor=actor)
     pupils = list(pupils)
     material = Material(
         project=project,
@@ -248,6 +251,7 @@ def destroy_material(item: Material, rule: str = RULE_END_DATE, *, actor=None) -
         if material is None:
             return False
         name, pupil_count = material.file.name, material.pupils.count()
+        video_files = videos.destroy(material)  # its key, tracks, pieces: files after commit
         material.pupils.clear()
         material.destroyed_at = timezone.now()
         material.destroyed_under = rule
@@ -266,6 +270,7 @@ def destroy_material(item: Material, rule: str = RULE_END_DATE, *, actor=None) -
         )
         if name:
             transaction.on_commit(lambda: private_storage.delete(name))
+        transaction.on_commit(lambda: videos.delete_files(video_files))
     item.destroyed_at = material.destroyed_at
     return True
 
@@ -288,13 +293,12 @@ def cleanup(now: datetime | None = None, *, dry_run: bool = False) -> list[Destr
 
 
 def sweep_orphans(now: datetime | None = None) -> list[str]:
-    """Delete files under research/ that no live material points at, if older than a day
-    (younger ones may belong to an upload that is still being saved)."""
-    folder = "research"
+    """Delete files under research/ (and its videos/) that no live material or video points
+    at, if older than a day (younger ones may belong to an upload or a piece being saved)."""
     cutoff = (now or timezone.now()) - ORPHAN_AGE
-    live = set(Material.objects.live().values_list("file", flat=True))
+    live = set(Material.objects.live().values_list("file", flat=True)) | videos.live_names()
     removed = []
-    for path in files_in(folder):
+    for path in [*files_in("research"), *files_in(videos.FOLDER)]:
         if path not in live and private_storage.get_modified_time(path) < cutoff:
             private_storage.delete(path)
             record("research.orphan_file_deleted", actor="command line", data={"file": path})

@@ -5,16 +5,22 @@ without any metadata: a phone photo's EXIF carries where it was taken and by whi
 which the leaflet's promise of anonymised material does not allow. Whatever claims to be
 one of those formats goes to the image engine and nowhere else (a HEIC photo begins with an
 `ftyp` box like an MP4 video, and must not be stored as a video with its GPS position).
-Videos must be MP4 or WebM and documents PDF, recognised by their real structure: FFmpeg
-(through PyAV) must open the container and find a video stream in it, and pypdf must read
-the document's pages; first bytes alone prove nothing (`ftypisom<html>` is not a video).
-They are stored as uploaded.
+Videos must be MP4 (or MOV) or WebM and documents PDF, recognised by their real structure:
+the video engine (`imaging.video.probe`, FFmpeg through PyAV) must find a video stream
+whose first frame decodes, within its limits (picture size, length, frame rate), and
+pypdf must read the document's pages; first bytes alone prove nothing (`ftypisom<html>` is
+not a video). A document is stored as uploaded; a video is sealed and anonymised in the
+background (research/videos.py), and members only ever get the anonymised result.
 
 Nothing here writes a file: `inspect` returns what should be stored, or raises
 `MaterialRejected` with a message for the uploader.
 """
 
 import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from consentry.imaging import ImageRejected, Limits, decode_image, encode_jpeg
 from consentry.imaging.decode import is_image
+from consentry.imaging.video import VideoInfo, VideoLimits, VideoRejected, probe
 
 DEFAULT_MAX_BYTES = 500 * 1024 * 1024  # a few minutes of classroom video
 PHOTO_QUALITY = 92
@@ -42,6 +49,7 @@ class Inspected:
     sha256: str
     size: int
     photo_jpeg: bytes | None = None  # a photo is stored as this re-encoded JPEG
+    video: VideoInfo | None = None  # what the video engine found in a video
 
 
 def max_bytes() -> int:
@@ -66,10 +74,7 @@ def inspect(upload: UploadedFile) -> Inspected:
         if not _is_pdf(upload):
             raise MaterialRejected(_("This PDF document is damaged or cannot be read."))
         return _as_is(upload, "document", "application/pdf")
-    video_type = _video_type(upload)
-    if video_type:
-        return _as_is(upload, "video", video_type)
-    raise MaterialRejected(_not_accepted())
+    return _video(upload)
 
 
 def _not_accepted() -> str:
@@ -117,6 +122,64 @@ def _video_type(upload: UploadedFile) -> str | None:
     except (av.FFmpegError, ValueError, OSError, UnicodeDecodeError):
         return None
     finally:
+        upload.seek(0)
+
+
+def _video(upload: UploadedFile) -> Inspected:
+    """The video engine judges the file (a picture in a video's clothes, a file cut short, a
+    4K clip of hours); then only MP4 (MOV) and WebM containers are accepted."""
+    with local_copy(upload) as path:
+        try:
+            info = probe(path, video_limits())
+        except VideoRejected as rejected:
+            raise MaterialRejected(video_rejection_message(rejected.code)) from None
+    video_type = _video_type(upload)
+    if video_type is None:
+        raise MaterialRejected(
+            _("This video's format is not accepted: only MP4 (or MOV) and WebM videos are.")
+        )
+    inspected = _as_is(upload, "video", video_type)
+    return Inspected(inspected.kind, video_type, inspected.sha256, inspected.size, video=info)
+
+
+def video_limits() -> VideoLimits:
+    return getattr(settings, "RESEARCH_VIDEO_LIMITS", VideoLimits())
+
+
+def video_rejection_message(code: str) -> str:
+    """The video engine's reason (its stable code) in the uploader's language."""
+    limits = video_limits()
+    messages = {
+        "not_a_video": _not_accepted(),
+        "damaged": _("This video is damaged or cut short and cannot be read."),
+        "too_large": _(
+            "This video's picture is too large: at most 4K (3840 × 2160 pixels) is accepted."
+        ),
+        "too_long": _("This video is too long: at most %(minutes)d minutes are accepted.")
+        % {"minutes": round(limits.max_seconds / 60)},
+        "unsupported": _(
+            "This video cannot be processed: its frame rate or its encoding is not supported."
+        ),
+    }
+    return str(messages.get(code, messages["damaged"]))
+
+
+@contextmanager
+def local_copy(upload: UploadedFile) -> Iterator[str]:
+    """A path to the upload's bytes for FFmpeg: Django's own temporary file for a large
+    upload, else a private temporary copy, deleted afterwards."""
+    upload.seek(0)
+    if hasattr(upload, "temporary_file_path"):
+        yield upload.temporary_file_path()
+        return
+    handle, path = tempfile.mkstemp(prefix="consentry-upload-", suffix=".video")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        yield path
+    finally:
+        os.unlink(path)
         upload.seek(0)
 
 

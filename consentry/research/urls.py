@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import video_views, views
 
 urlpatterns = [
     path("", views.project_list, name="research_projects"),
@@ -15,4 +15,14 @@ urlpatterns = [
         views.material_destroy,
         name="research_material_destroy",
     ),
+    path("videos/<id:video_id>/", video_views.video_marking, name="research_video_marking"),
+    path(
+        "videos/<id:video_id>/faces/<id:track>/",
+        video_views.video_face,
+        name="research_video_face",
+    ),
+    path(
+        "videos/<id:video_id>/progress/", video_views.video_progress, name="research_video_progress"
+    ),
+    path("videos/<id:video_id>/retry/", video_views.video_retry, name="research_video_retry"),
 ]

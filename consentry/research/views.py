@@ -6,24 +6,29 @@ as an attachment, and only while everyone in it is covered (default-deny: see co
 After the end date the project is read-only.
 """
 
+import itertools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consentry.photos.crypto import DecryptionFailed
 from consentry.schools.access import (
     get_school_overseen_by,
     pupils_seen_as_staff,
     schools_overseen_by,
 )
 
-from . import access, services
+from . import access, services, videos
 from .coverage import coverage, subject_cover
 from .forms import MaterialForm, ProjectForm, TagsForm, taggable_pupils
+from .models import Video
+from .video_views import video_context
 
 
 def _open_project(request, project_id: int, *, manage: bool = False, member: bool = False):
@@ -82,7 +87,9 @@ def project_edit(request, project_id: int):
 @require_GET
 def project_detail(request, project_id: int):
     project = access.get_project_for_user(request.user, project_id)
-    materials = list(project.materials.prefetch_related("pupils").select_related("uploaded_by"))
+    materials = list(
+        project.materials.prefetch_related("pupils").select_related("uploaded_by", "video")
+    )
     live = [m for m in materials if not m.is_destroyed]
     cover = coverage(project, live)
     can_manage = access.manages(request.user, project)
@@ -94,7 +101,9 @@ def project_detail(request, project_id: int):
     context = {
         "project": project,
         "coverage": cover,
-        "rows": [(m, cover.uncovered_in(m), cover.others_in(m)) for m in live],
+        "rows": [
+            (m, cover.uncovered_in(m), cover.others_in(m), _video_of(request.user, m)) for m in live
+        ],
         "blocked_by_others": cover.blocked_by_others(live),
         "destroyed": [m for m in materials if m.is_destroyed],
         "members": project.members.order_by("full_name"),
@@ -102,8 +111,14 @@ def project_detail(request, project_id: int):
         "is_member": is_member,
         "can_manage": can_manage,
         "can_upload": is_member and not ended,
+        "has_video": any(m.is_video for m in live),
     }
     return render(request, "research/project_detail.html", context)
+
+
+def _video_of(user, material) -> dict | None:
+    video = getattr(material, "video", None) if material.is_video else None
+    return video_context(user, video) if video is not None else None
 
 
 @login_required
@@ -116,6 +131,7 @@ def material_upload(request, project_id: int):
     pupils = taggable_pupils(request.user, project.school)
     form = MaterialForm(request.POST or None, request.FILES or None, pupils=pupils, project=project)
     if request.method == "POST" and form.is_valid():
+        assert form.inspected is not None  # a valid form has inspected its file
         services.store_material(
             project,
             form.cleaned_data["file"],
@@ -125,7 +141,16 @@ def material_upload(request, project_id: int):
             description=form.cleaned_data["description"],
             actor=request.user,
         )
-        messages.success(request, _("The material was stored."))
+        if form.is_video:
+            messages.success(
+                request,
+                _(
+                    "The video was stored. Its faces are now being found; then you mark who "
+                    "stays visible."
+                ),
+            )
+        else:
+            messages.success(request, _("The material was stored."))
         return redirect("research_project", project_id=project.pk)
     return render(request, "research/material_form.html", {"form": form, "project": project})
 
@@ -133,12 +158,15 @@ def material_upload(request, project_id: int):
 @login_required
 @require_GET
 def material_download(request, material_id: int):
-    """The file, as a download, for members, while everyone in it is covered."""
+    """The file, as a download, for members, while everyone in it is covered. Of a video
+    only the anonymised result, never the original."""
     material = access.get_material_for_member(request.user, material_id)
     if material.project.has_ended(timezone.localdate()):
         raise Http404("This material is due for destruction.")
     if not coverage(material.project, [material]).allows(material):
         raise PermissionDenied
+    if material.is_video:
+        return _video_download(material)
     try:
         handle = material.file.open("rb")
     except FileNotFoundError:
@@ -149,6 +177,22 @@ def material_download(request, material_id: int):
         filename=_download_name(material),
         content_type=material.content_type,
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _video_download(material) -> StreamingHttpResponse:
+    video = getattr(material, "video", None)
+    if video is None or video.stage != Video.Stage.READY or not video.result_name:
+        raise Http404("The anonymised video is not ready.")
+    try:
+        chunks = videos.open_result(video)
+        first = next(chunks)  # a destroyed key or a changed file fails here, not mid-way
+    except (DecryptionFailed, FileNotFoundError):
+        raise Http404("The anonymised video cannot be read.") from None
+    response = StreamingHttpResponse(itertools.chain([first], chunks), content_type="video/mp4")
+    response["Content-Disposition"] = f'attachment; filename="material-{material.pk}.mp4"'
+    response["Content-Length"] = str(video.result_size)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -166,6 +210,8 @@ def material_tags(request, material_id: int):
     _open_project(request, material.project_id, member=True)
     if material.uploaded_by_id != request.user.pk:
         raise PermissionDenied
+    if material.is_video:  # who is visible in a video is marked on its faces
+        raise Http404("A video is marked on its faces.")
     pupils = taggable_pupils(request.user, material.project.school)
     initial = {
         "pupils": material.pupils.all(),

@@ -106,10 +106,57 @@ def add_material(
 
 def make_probe(world: World) -> dict[str, int]:
     """For the access table: a training project with `teacher` as its only member, and one
-    item of material (nobody in it, so covered) that the teacher uploaded."""
+    item of material (nobody in it, so covered) that the teacher uploaded; and a video the
+    teacher uploaded whose drawing failed (so it can be marked again and retried)."""
     project = make_project(world, 7, members=[world.teacher])
     material = add_material(project, [], content=PDF, by=world.teacher)
-    return {"project_id": project.pk, "material_id": material.pk}
+    video = make_probe_video(project, world.teacher)
+    return {"project_id": project.pk, "material_id": material.pk, "video_id": video.pk, "track": 1}
+
+
+def make_probe_video(project: Project, uploader):
+    """A tiny real video, sealed as an upload is, with one track (a made-up face) and its
+    picture, marked and then failed while drawing: no detector needed."""
+    from consentry.imaging import encode_jpeg
+    from consentry.photos import crypto
+    from consentry.research import sealing, videos
+    from consentry.research.models import Video, VideoTrack
+
+    key, wrapped = crypto.new_wrapped_key()
+    name = videos.save_sealed(key, videos.new_name("original"), [MP4])
+    material = Material.objects.create(
+        project=project,
+        kind=Material.Kind.VIDEO,
+        file=name,
+        original_name="les.mp4",
+        content_type="video/mp4",
+        size=len(MP4),
+        sha256="0" * 64,
+        others=Material.Others.NOBODY,
+        uploaded_by=uploader,
+    )
+    info = {"width": 32, "height": 32, "fps": [5, 1], "frames": 3, "duration": 0.6}
+    video = Video.objects.create(
+        material=material,
+        wrapped_key=wrapped,
+        info={**info, "codec": "mpeg4", "has_audio": False, "rotation": 0},
+        stage=Video.Stage.FAILED,
+        failed_stage=Video.Stage.RENDERING,
+        error="processing_failed",
+        marked_by=uploader,
+        marked_at=timezone.now(),
+    )
+    face = encode_jpeg(__import__("numpy").full((8, 8, 3), 128, "uint8"))
+    VideoTrack.objects.create(
+        video=video,
+        number=1,
+        first_frame=0,
+        last_frame=2,
+        best_frame=1,
+        data={"number": 1, "detected": {"1": [8, 8, 8, 8, 0.9]}, "boxes": {"1": [8, 8, 8, 8]}},
+        face=sealing.seal_bytes(key, face, bound_to=videos.face_name(video, 1)),
+    )
+    return video
 
 
 def probe_body(world: World, name: str) -> dict:
@@ -134,3 +181,37 @@ def probe_body(world: World, name: str) -> dict:
         },
         "research_material_tags": {"pupils": [str(world.emma.pk)], "others": "nobody"},
     }.get(name, {})
+
+
+def astronaut_video(seconds: float = 1.0, fps: int = 8) -> bytes:
+    """The imaging tests' clip (tests/imaging/videos.py): two copies of scikit-image's
+    astronaut side by side, moving a little, with sound and a phone's metadata tags."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.imaging.videos import two_astronauts
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = two_astronauts(Path(folder) / "clip.mp4", seconds=seconds, fps=fps)
+        return path.read_bytes()
+
+
+def make_research_project(world: World, **extra) -> Project:
+    """A kind 6 project about Emma whose separate request both her guardians answered yes:
+    the subject is covered."""
+    from consentry.adhoc import services as adhoc
+
+    consent_request = adhoc.create_request(
+        school=world.school,
+        actor=world.leadership,
+        purpose="Research: observatie",
+        description="Observatie in de groep.",
+        pupils=[world.emma],
+        deadline=timezone.localdate() + timedelta(days=10),
+        send=True,
+    )
+    for guardian in (world.parent, world.other_parent):
+        adhoc.answer(guardian, consent_request, world.emma, True)
+    return make_project(
+        world, 6, subject=world.emma, consent_request=consent_request, title="Observatie", **extra
+    )

@@ -140,15 +140,16 @@ def test_a_photo_is_stored_without_its_metadata(world, project):
     [
         (b"hello", "notes.txt", "is not a photo"),
         (b"<html><script>alert(1)</script>", "les.png", "is not a photo"),
-        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", "les.mov", "is not a photo"),
+        # What begins as a video but is none is a damaged video (the video engine's view).
+        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", "les.mov", "damaged or cut short"),
         # First bytes prove nothing: an `ftyp` box before HTML, a PDF header before nothing.
         (
             b"\x00\x00\x00\x10ftypisom<html>" + b"<script>alert(1)</script>",
             "les.mp4",
-            "is not a photo",
+            "damaged or cut short",
         ),
         (b"%PDF-1.7\n<html><script>alert(1)</script>", "brief.pdf", "PDF document is damaged"),
-        (MP4[: len(MP4) // 3], "half.mp4", "is not a photo"),
+        (MP4[: len(MP4) // 3], "half.mp4", "is not a photo"),  # its index is cut off
         (png()[:100], "half.png", "cannot be used"),
         (b"", "empty.pdf", "The submitted file is empty."),
     ],
