@@ -1,4 +1,4 @@
-"""`consentry blur IN... --out DIR`: the image engine's command line, without Django.
+"""`consentry blur IN... --out DIR`: the image and video engines' command line, without Django.
 
 It touches no database and no keys, so it runs on any laptop with only the package
 installed: `consentry.cli` hands `blur` straight here, before Django's settings (which need
@@ -30,10 +30,13 @@ def parser() -> argparse.ArgumentParser:
     result = argparse.ArgumentParser(
         prog="consentry blur",
         description=(
-            "Blur every face in the given photos (JPEG, PNG, WebP, HEIC) and write them to "
-            "--out as JPEGs without any metadata. With --boxes, also write the detected face "
-            'boxes as JSON: {"file name": [[x, y, w, h, score], ...]} in the original '
-            "image's pixels."
+            "Blur every face in the given photos (JPEG, PNG, WebP, HEIC) and videos (MP4, "
+            "MOV, WebM, ...: what FFmpeg reads) and write them to --out: photos as JPEGs "
+            "without any metadata, videos as H.264 MP4s without audio or metadata. A file is "
+            "judged by its content, not its name. With --boxes, also write the face boxes as "
+            'JSON: for a photo {"file name": [[x, y, w, h, score], ...]} in the original '
+            'image\'s pixels, for a video {"file name": {"fps": 25.0, "frames": {"0": '
+            "[[x, y, w, h], ...], ...}}}, the boxes hidden in each frame."
         ),
         epilog=(
             f"Detectors and their licences: {licences}. The default, retinaface, may be used "
@@ -42,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
             "use)."
         ),
     )
-    result.add_argument("inputs", nargs="+", metavar="IN", type=Path, help="photo files")
+    result.add_argument("inputs", nargs="+", metavar="IN", type=Path, help="photo and video files")
     result.add_argument("--out", required=True, type=Path, help="folder for the results")
     result.add_argument("--mode", choices=MODES, default="blur", help="default: blur")
     result.add_argument("--boxes", type=Path, metavar="FILE.json", help="write face boxes")
@@ -50,7 +53,8 @@ def parser() -> argparse.ArgumentParser:
         "--max-side",
         type=int,
         default=DEFAULT_MAX_SIDE,
-        help=f"longest side of the output in pixels (default {DEFAULT_MAX_SIDE})",
+        help=f"longest side of the output in pixels, photos and videos alike (default "
+        f"{DEFAULT_MAX_SIDE})",
     )
     result.add_argument(
         "--detector",
@@ -59,7 +63,10 @@ def parser() -> argparse.ArgumentParser:
         f"(default: ${DETECTOR_VARIABLE}, else retinaface)",
     )
     result.add_argument(
-        "--workers", type=int, default=usable_cpus(), help="photos at once (default: the CPUs)"
+        "--workers",
+        type=int,
+        default=usable_cpus(),
+        help="photos, or pieces of one video, at once (default: the CPUs)",
     )
     return result
 
@@ -87,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         boxes_file=arguments.boxes,
         max_side=arguments.max_side,
         detector=detector,
+        detector_spec=arguments.detector,
         workers=arguments.workers,
         report=report,
     )

@@ -53,7 +53,7 @@ def test_blurs_good_files_reports_bad_ones_and_fails(capsys, photos, tmp_path):
     )
     assert failure == "3 of 4 file(s) failed."
     assert re.search(r"astronaut.png: [12] face\(s\) hidden -> .*astronaut.jpg", stdout)
-    assert "notes.jpg: This is not a photo in a supported format" in stderr
+    assert "notes.jpg: This is not a photo or a video in a supported format" in stderr
     assert "cut.jpg: This photo is damaged or incomplete." in stderr
     assert "missing.jpg: not found" in stderr
     assert sorted(p.name for p in out_dir.iterdir()) == ["astronaut.jpg"]
