@@ -270,7 +270,7 @@ class ShareRequest(models.Model):
 
     class Status(models.TextChoices):
         ASKED = "asked", _("waiting for the teacher")
-        SENT = "sent", _("asked to the guardians")
+        SENT = "sent", _("put to the guardians")
         DECLINED = "declined", _("declined by the teacher")
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="share_requests")

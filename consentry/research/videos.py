@@ -281,7 +281,7 @@ def mark(video: Video, keep: Iterable[int], *, actor: User, confirmed: bool) -> 
             raise MarkingError(_("This video cannot be marked now."))
         numbers = set(current.tracks.values_list("number", flat=True))
         if not keep <= numbers:
-            raise MarkingError(_("Tick only faces of this current."))
+            raise MarkingError(_("Tick only faces of this video."))
         current.tracks.update(kept=False)
         current.tracks.filter(number__in=keep).update(kept=True)
         visible = rules.who if keep else "nobody"
