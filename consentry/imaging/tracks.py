@@ -183,11 +183,14 @@ def _fill(
 ) -> dict[int, Box]:
     """A box for every frame from `hold` before the first detection to `hold` after the
     last: detected boxes as they are, the frames between two detections interpolated and
-    grown, the held frames a grown copy of the nearest detection."""
+    grown, the held frames carried on at the face's own speed (a face leaving the picture
+    is lost by the detector while it still shows) and grown more with every frame."""
     frames = sorted(detected)
     boxes: dict[int, Box] = {}
-    for frame in range(max(0, frames[0] - hold), frames[0]):
-        boxes[frame] = _grown(_box(detected[frames[0]]), grow)
+    first, last = frames[0], frames[-1]
+    backwards = _velocity(detected, frames[:SPEED_SPAN][::-1])
+    for frame in range(max(0, first - hold), first):
+        boxes[frame] = _held(_box(detected[first]), backwards, first - frame, grow)
     for before, after in zip(frames, frames[1:], strict=False):
         boxes[before] = _box(detected[before])
         a, b = _box(detected[before]), _box(detected[after])
@@ -195,11 +198,36 @@ def _fill(
             share = (frame - before) / (after - before)
             between = tuple(x + (y - x) * share for x, y in zip(a, b, strict=True))
             boxes[frame] = _grown(_union(between, a, b, share), grow)  # type: ignore[arg-type]
-    boxes[frames[-1]] = _box(detected[frames[-1]])
-    end = frames[-1] + hold + 1 if frame_count <= 0 else min(frame_count, frames[-1] + hold + 1)
-    for frame in range(frames[-1] + 1, end):
-        boxes[frame] = _grown(_box(detected[frames[-1]]), grow)
+    boxes[last] = _box(detected[last])
+    end = last + hold + 1 if frame_count <= 0 else min(frame_count, last + hold + 1)
+    forwards = _velocity(detected, frames[-SPEED_SPAN:])
+    for frame in range(last + 1, end):
+        boxes[frame] = _held(_box(detected[last]), forwards, frame - last, grow)
     return boxes
+
+
+SPEED_SPAN = 4  # detections a held box's speed is measured over
+
+
+def _velocity(detected: Mapping[int, Face], frames: Sequence[int]) -> Box:
+    """Change of x, y, width and height per frame from the first to the last of `frames`
+    (in the direction they are given: reversed, it is the speed going back in time)."""
+    if len(frames) < 2:
+        return (0.0, 0.0, 0.0, 0.0)
+    start, stop = _box(detected[frames[0]]), _box(detected[frames[-1]])
+    steps = abs(frames[-1] - frames[0])
+    return tuple((b - a) / steps for a, b in zip(start, stop, strict=True))  # type: ignore[return-value]
+
+
+def _held(anchor: Box, velocity: Box, steps: int, grow: float) -> Box:
+    """The face `steps` frames past its last detection: the box moved on at its speed,
+    together with where it was (it may have stopped), grown by a share for every step."""
+    moved = tuple(a + v * steps for a, v in zip(anchor, velocity, strict=True))
+    x0 = min(anchor[0], moved[0])
+    y0 = min(anchor[1], moved[1])
+    x1 = max(anchor[0] + anchor[2], moved[0] + max(moved[2], 0.0))
+    y1 = max(anchor[1] + anchor[3], moved[1] + max(moved[3], 0.0))
+    return _grown((x0, y0, x1 - x0, y1 - y0), grow * (1 + 0.5 * steps))
 
 
 def _union(between: Box, a: Box, b: Box, share: float) -> Box:

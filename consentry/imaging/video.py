@@ -90,9 +90,18 @@ class VideoInfo:
     has_audio: bool
     rotation: int = 0  # degrees counter-clockwise that the file asks players to turn it
 
-    def pieces(self, frames_per_piece: int | None = None) -> list[tuple[int, int]]:
-        """Frame ranges [first, end) of about `PIECE_SECONDS` each, covering every frame."""
-        size = frames_per_piece or max(1, round(float(self.fps) * PIECE_SECONDS))
+    def pieces(
+        self, frames_per_piece: int | None = None, *, at_least: int = 1
+    ) -> list[tuple[int, int]]:
+        """Frame ranges [first, end) of equal length, at most `frames_per_piece` (about
+        `PIECE_SECONDS` by default) each, covering every frame; split further, down to a
+        second a piece, until there are `at_least` pieces (one for each worker)."""
+        longest = frames_per_piece or max(1, round(float(self.fps) * PIECE_SECONDS))
+        shortest = min(longest, max(1, round(float(self.fps))))
+        count = math.ceil(self.frames / longest)
+        if count < at_least:
+            count = max(count, min(at_least, self.frames // shortest))
+        size = math.ceil(self.frames / count)
         return [(first, min(first + size, self.frames)) for first in range(0, self.frames, size)]
 
     def as_json(self) -> dict:
@@ -305,7 +314,7 @@ def blur_video(
     the blur all release the GIL); `progress(stage, done, total)` is told after each piece.
     """
     info = probe(source, limits)
-    pieces = info.pieces()
+    pieces = info.pieces(at_least=workers)
     detections: dict[int, list[Face]] = {}
 
     def detect_piece(piece: tuple[int, int]) -> dict[int, list[Face]]:

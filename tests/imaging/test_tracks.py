@@ -71,3 +71,16 @@ def test_a_track_survives_storage_as_json():
     again = Track.from_json(track.as_json())
     assert again.boxes.keys() == track.boxes.keys() and again.best_frame in track.detected
     assert iou(again.boxes[3], track.boxes[3]) > 0.99
+
+
+def test_a_face_lost_while_moving_is_followed_at_its_speed():
+    """A face running out of the picture is lost by the detector while it still shows: the
+    held boxes move on with it instead of waiting where it was last seen."""
+    detections = {n: [face(100 + 30 * n)] for n in range(10)}
+
+    (track,) = link(detections, 40)
+
+    for step in range(1, HOLD + 1):
+        x0, _, w, _ = track.boxes[9 + step]
+        true_x = 100 + 30 * (9 + step)
+        assert x0 <= true_x and x0 + w >= true_x + 60, step

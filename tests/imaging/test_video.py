@@ -39,7 +39,8 @@ def test_probe_reads_the_stream_as_it_will_be_processed(clip):
 
     assert (info.width, info.height, info.frames, info.fps) == (1280, 720, 50, 25)
     assert info.has_audio and info.codec == "h264"
-    assert info.pieces(20) == [(0, 20), (20, 40), (40, 50)]
+    assert info.pieces(20) == [(0, 17), (17, 34), (34, 50)]
+    assert info.pieces(at_least=2) == [(0, 25), (25, 50)]
     assert video.VideoInfo.from_json(info.as_json()) == info
 
 
