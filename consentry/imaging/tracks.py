@@ -24,7 +24,7 @@ Box = tuple[float, float, float, float]  # x, y, width, height
 
 MATCH_IOU = 0.3  # a detection continues a track when it overlaps the track's expected box so much
 MAX_GAP = 12  # frames a track may miss its face and still go on (filled in between)
-HOLD = 4  # frames a track is held before its first and after its last detection
+HOLD = 8  # frames a track is held before its first and after its last detection
 GROW = 0.15  # each side of a filled-in or held box grows by this share of its size
 
 
@@ -227,7 +227,7 @@ def _held(anchor: Box, velocity: Box, steps: int, grow: float) -> Box:
     y0 = min(anchor[1], moved[1])
     x1 = max(anchor[0] + anchor[2], moved[0] + max(moved[2], 0.0))
     y1 = max(anchor[1] + anchor[3], moved[1] + max(moved[3], 0.0))
-    return _grown((x0, y0, x1 - x0, y1 - y0), grow * (1 + 0.5 * steps))
+    return _grown((x0, y0, x1 - x0, y1 - y0), grow * (1 + 0.2 * steps))
 
 
 def _union(between: Box, a: Box, b: Box, share: float) -> Box:

@@ -260,11 +260,34 @@ def render_range(
     written = 0
     with _writer(out_path, width, height, info.fps) as write:
         for number, rgb in frames(source, first, end, info):
-            boxes = hide.get(number, ())
+            boxes = outermost(hide.get(number, ()))
             picture = anonymise(rgb, boxes, mode=mode, padding=padding) if boxes else rgb
             write(picture, number - first)
             written += 1
     return written
+
+
+def outermost(boxes: Sequence[Box]) -> list[Box]:
+    """The boxes that no other box contains. A box inside another is anonymised by that one
+    (its padding is larger too, and its cells coarser), and a frame of a busy video can hold
+    dozens of boxes on top of each other: a track's held and filled-in boxes around the
+    detector's own, and stray boxes that every frame finds anew."""
+    if len(boxes) < 2:
+        return list(boxes)
+    array = np.asarray(boxes, dtype=np.float64)
+    x0, y0 = array[:, 0], array[:, 1]
+    x1, y1 = x0 + array[:, 2], y0 + array[:, 3]
+    inside = (
+        (x0[:, None] >= x0[None, :])
+        & (y0[:, None] >= y0[None, :])
+        & (x1[:, None] <= x1[None, :])
+        & (y1[:, None] <= y1[None, :])
+    )  # inside[i, j]: box i lies within box j
+    np.fill_diagonal(inside, False)
+    # Of identical boxes each lies within the other: keep the first of them.
+    identical = inside & inside.T
+    inside &= ~(identical & (np.arange(len(boxes))[:, None] < np.arange(len(boxes))[None, :]))
+    return [box for box, covered in zip(boxes, inside.any(axis=1), strict=True) if not covered]
 
 
 def join(pieces: Sequence[Source], out_path: Source) -> None:

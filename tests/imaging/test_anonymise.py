@@ -97,3 +97,13 @@ def test_tiny_faces_are_still_hidden():
 def test_unknown_mode_is_an_error(astronaut):
     with pytest.raises(ValueError):
         anonymise(astronaut, [], mode="swirl")  # type: ignore[arg-type]
+
+
+def test_boxes_given_as_numpy_floats_are_anonymised_too():
+    """Boxes often come from numpy arithmetic (float64 scalars), not Python floats."""
+    rgb = np.random.default_rng(1).integers(0, 255, (200, 200, 3), dtype=np.uint8)
+    box = tuple(np.asarray([50.0, 50.0, 60.0, 60.0]))
+
+    out = anonymise(rgb, [box])
+
+    assert out[80, 80].tolist() != rgb[80, 80].tolist()

@@ -155,3 +155,12 @@ def test_a_video_whose_frames_are_missing_after_its_index_is_damaged(clip, tmp_p
     with pytest.raises(video.VideoRejected) as rejected:
         video.detect_range(cut, video.video_detector("retinaface"), 40, 50, info=info)
     assert rejected.value.code == "damaged"
+
+
+def test_a_box_inside_another_is_left_to_the_outer_one():
+    """Held and filled-in boxes pile up around busy faces: only the outer ones are drawn,
+    which cover the inner ones (their padding is at least as large)."""
+    outer, inner, other = (100, 100, 80, 80), (120, 110, 30, 40), (150, 150, 80, 80)
+
+    assert video.outermost([inner, outer, other, outer]) == [outer, other]
+    assert video.outermost([inner]) == [inner]
