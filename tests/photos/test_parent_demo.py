@@ -19,13 +19,14 @@ from consentry.photos.models import Face, Photo, Publication, ShareRequest
 def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-        yield django_settings.DATA_DIR
+        yield django_settings.DATA_DIR, django_settings.STORAGES
         transaction.set_rollback(True)
 
 
 @pytest.fixture
 def sanne(seeded, db, settings) -> User:
-    settings.DATA_DIR = seeded  # the seed's files, not this test's fresh folder
+    # The seed's files, not this test's fresh folder (or fresh place on the S3 server).
+    settings.DATA_DIR, settings.STORAGES = seeded
     settings.LANGUAGE_CODE = "en"
     return User.objects.get(email=PERSONA_EMAILS["guardian"])
 
