@@ -72,7 +72,8 @@ def test_a_teacher_anonymises_a_classroom_video_and_a_member_downloads_it(
     expect(teacher.get_by_role("heading", level=1)).to_have_text(
         nl("Who stays visible in the video")
     )
-    faces = teacher.get_by_role("checkbox", name=re.compile(re.escape(nl("Face"))))
+    face_label = nl("Face %(number)s, %(position)s, seen from %(start)s to %(end)s")
+    faces = teacher.get_by_role("checkbox", name=re.compile(re.escape(face_label.split("%(")[0])))
     expect(faces.first).to_be_visible()
     left = teacher.get_by_role("checkbox", name=re.compile(re.escape(nl("on the left"))))
     right = teacher.get_by_role("checkbox", name=re.compile(re.escape(nl("on the right"))))
