@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('where', models.CharField(max_length=200, verbose_name='where you want to share it')),
-                ('status', models.CharField(choices=[('asked', 'waiting for the teacher'), ('sent', 'asked to the guardians'), ('declined', 'declined by the teacher')], default='asked', max_length=10)),
+                ('status', models.CharField(choices=[('asked', 'waiting for the teacher'), ('sent', 'put to the guardians'), ('declined', 'declined by the teacher')], default='asked', max_length=10)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('note', models.CharField(blank=True, max_length=500, verbose_name='note to the parent')),
